@@ -1,0 +1,232 @@
+"""What kind of answer a question wants, and finding that kind of phrase in a sentence.
+
+"Who" wants a name, "how many" a number, "when" a time, "where" a place. The extractive
+answerer uses this twice: to prefer sentences that contain such a phrase, and to lead the answer
+with the phrase itself (the ``short_answer``). Everything here is surface patterns over the
+sentence text, so it works on any article without a trained tagger.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.lexical import STOPWORDS, stem, words
+
+WHO, WHEN, WHERE, HOW_MANY, OTHER = "who", "when", "where", "how_many", "other"
+
+_ENTITY_NOUNS = frozenset(
+    """agency agencies country countries nation nations organization organisation group
+    official officials leader leaders person people ambassador government governments ministry
+    outlet newspaper company alliance army state states city region representative spokesman
+    spokesperson president minister""".split()
+)
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    "fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    "eighty|ninety|hundred|hundreds|thousand|thousands|million|millions|billion|billions|"
+    "dozen|dozens|several"
+)
+_QUALIFIER = (r"(?:(?:approximately|about|around|roughly|nearly|almost|some|over|under|"
+              r"more\s+than|less\s+than|fewer\s+than|at\s+least|up\s+to|an\s+estimated)\s+)?")
+NUMBER = re.compile(
+    _QUALIFIER + r"(?:\d[\d,]*(?:\.\d+)?%?|\b(?:" + _NUMBER_WORDS + r")\b)"
+    r"(?:[\s-]+(?:" + _NUMBER_WORDS + r"|\d[\d,]*))*",
+    re.IGNORECASE,
+)
+_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
+           "December|Jan\\.|Feb\\.|Aug\\.|Sept?\\.|Oct\\.|Nov\\.|Dec\\.")
+_WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+TIME = re.compile(
+    r"\b(?:"
+    r"(?:on\s+)?(?:" + _WEEKDAYS + r")(?:,?\s+(?:" + _MONTHS + r")\s+\d{1,2})?"
+    r"|(?:in\s+|on\s+)?(?:(?:early|mid|late)[-\s])?(?:" + _MONTHS + r")(?:\s+\d{1,2},?)?"
+    r"(?:\s+\d{4})?"
+    r"|(?:in\s+)?(?:19|20)\d{2}"
+    r"|(?:last|this|next|earlier\s+this|later\s+this)\s+(?:week|month|year|spring|summer|"
+    r"autumn|fall|winter)"
+    r"|(?:for|in\s+recent|over\s+the\s+past|in\s+the\s+past)\s+(?:few\s+)?(?:days|weeks|"
+    r"months|years|year|decade)"
+    r"|yesterday|today|tomorrow"
+    r")\b"
+)
+_CAPITALISED = r"[A-Z][\w’'.-]*"
+_CONNECTOR = r"(?:\s+(?:of|for|and|de|the)\s+(?=[A-Z]))"
+ENTITY = re.compile(
+    _CAPITALISED + r"(?:(?:\s+|" + _CONNECTOR + r")" + _CAPITALISED + r")*"
+    r"(?:\s+\([A-Z][A-Za-z]+\))?"
+)
+PLACE = re.compile(r"\b(?:in|at|to|from|near|inside|across)\s+(?:the\s+)?(" + ENTITY.pattern + ")")
+_SENTENCE_OPENERS = frozenset(
+    """the a an this that these those it its in on at for but and though although however
+    according while when after before if as with by from over during since despite both
+    neither nor any such for additionally nevertheless meanwhile moreover""".split()
+)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A phrase of the wanted kind, where it sits in the sentence."""
+
+    text: str
+    start: int
+    end: int
+
+
+def question_type(question: str) -> str:
+    lowered = " ".join(words(question))
+    if re.search(r"\bhow (many|much)\b|\bwhat (number|percentage|share)\b", lowered):
+        return HOW_MANY
+    if re.search(r"\bwhen\b|\bwhat (day|date|year|month|time)\b", lowered):
+        return WHEN
+    if re.search(r"\bwhere\b|\bwhat (place|region|city|location)\b", lowered):
+        return WHERE
+    if re.search(r"\b(who|whom|whose)\b", lowered):
+        return WHO
+    match = re.search(r"\b(which|what)\s+(\w+)", lowered)
+    if match and (match.group(2) in _ENTITY_NOUNS or match.group(2).rstrip("s") in _ENTITY_NOUNS):
+        return WHO
+    return OTHER
+
+
+_LIGHT_VERBS = frozenset("made make makes get gets got take takes took give gives gave put".split())
+PREDICATE_WEIGHT = 2.0
+
+
+def predicate_term(question: str) -> str | None:
+    """The verb of a subject question ("Who *denied* …", "Which agency *reported* …").
+
+    It carries the question, so the answerer weighs it above the other words.
+    """
+    match = re.match(r"\s*(?:who|which\s+\w+|what\s+\w+)\s+(\w+)", question, re.IGNORECASE)
+    if not match:
+        return None
+    verb = match.group(1).lower()
+    if verb in STOPWORDS or verb in _LIGHT_VERBS:
+        return None
+    return stem(verb)
+
+
+def asked_noun(question: str) -> str | None:
+    """The noun in "which agency …" / "what country …", the head of the answer phrase."""
+    match = re.search(r"\b(?:which|what)\s+(\w+)", question, re.IGNORECASE)
+    if match and stem(match.group(1).lower()) in {stem(n) for n in _ENTITY_NOUNS}:
+        return match.group(1).lower()
+    return None
+
+
+def headed_phrase(sentence: str, noun: str) -> Found | None:
+    """A named phrase ending in ``noun``'s stem: "Seoul’s intelligence agency" for "agency"."""
+    head = re.escape(stem(noun))
+    match = re.search(r"((?:[A-Z][\w’'.-]*\s+)+(?:[a-z][\w-]*\s+){0,2}" + head + r"\w*)",
+                      sentence)
+    if not match:
+        return None
+    found = _trim_entity(sentence, match)
+    return found if found and " " in found.text else None
+
+
+def described_name(question: str) -> str | None:
+    """The name in "Who is Robert Wood?", whose description (an appositive) is the answer."""
+    match = re.match(r"\s*who\s+(?:is|was|are|were)\s+(.+?)[\s?.!]*$", question, re.IGNORECASE)
+    return match.group(1) if match and match.group(1)[:1].isupper() else None
+
+
+def appositive(sentence: str, name: str) -> Found | None:
+    """The phrase set off by commas next to ``name``: "U.S. Ambassador to the United Nations,
+    Robert Wood," or "Robert Wood, the U.S. ambassador,"."""
+    at = sentence.find(name)
+    if at == -1:
+        last = name.split()[-1]
+        at = sentence.find(last)
+        name = last
+    if at == -1:
+        return None
+    before = re.search(r"(?:^|[,;:]\s*)([^,;:]{3,80}),\s*$", sentence[:at])
+    if before:
+        found = _trim_leading(before.group(1), before.start(1))
+        if found:
+            return found
+    after = re.match(r",\s*([^,;:]{3,80})[,;:]", sentence[at + len(name) :])
+    if after:
+        start = at + len(name) + after.start(1)
+        return Found(after.group(1), start, start + len(after.group(1)))
+    return None
+
+
+def _candidates(kind: str, sentence: str) -> list[Found]:
+    if kind == HOW_MANY:
+        return [Found(*_with_unit(sentence, m)) for m in NUMBER.finditer(sentence)
+                if not _is_year(m.group(0))]
+    if kind == WHEN:
+        return [Found(m.group(0), m.start(), m.end()) for m in TIME.finditer(sentence)]
+    if kind == WHERE:
+        return [Found(_clean_end(m.group(1)), m.start(1), m.start(1) + len(_clean_end(m.group(1))))
+                for m in PLACE.finditer(sentence)]
+    if kind == WHO:
+        return [f for f in (_trim_entity(sentence, m) for m in ENTITY.finditer(sentence)) if f]
+    return []
+
+
+def _is_year(text: str) -> bool:
+    return bool(re.fullmatch(r"(?:in\s+)?(?:19|20)\d{2}", text.strip()))
+
+
+def _with_unit(sentence: str, match: re.Match) -> tuple[str, int, int]:
+    """Extend a number by the noun phrase it counts ("1,500 North Korean special forces")."""
+    end = match.end()
+    tail = re.match(r"(?:\s+(?!(?:" + "|".join(STOPWORDS) + r")\b)[\w’'-]+){1,4}",
+                    sentence[end:], re.IGNORECASE)
+    if tail:
+        end += tail.end()
+    return sentence[match.start() : end].strip(), match.start(), end
+
+
+def _trim_entity(sentence: str, match: re.Match) -> Found | None:
+    return _trim_leading(match.group(0), match.start())
+
+
+def _trim_leading(text: str, start: int) -> Found | None:
+    """Drop sentence openers and stop words from the front of a phrase ("According to …")."""
+    first = text.split()[0].lower().strip("’'")
+    while first in _SENTENCE_OPENERS or first in STOPWORDS:
+        rest = text.split(None, 1)
+        if len(rest) < 2:
+            return None
+        start += len(text) - len(rest[1])
+        text = rest[1]
+        first = text.split()[0].lower().strip("’'")
+    text = _clean_end(text)
+    return Found(text, start, start + len(text)) if text else None
+
+
+def _clean_end(text: str) -> str:
+    """Drop trailing punctuation, but keep the full stop of an initialism ("U.S.")."""
+    if re.search(r"(?:^|\s)(?:[A-Z]\.){2,}$", text):
+        return text
+    return text.rstrip(".,;:’'")
+
+
+def find_answer(kind: str, sentence: str, question_terms: set[str]) -> Found | None:
+    """The phrase of the wanted kind nearest to where the sentence matches the question.
+
+    Phrases made only of question words are skipped: asked "What did North Korea deny?",
+    "North Korea" is not the answer.
+    """
+    anchors = [m.start() for m in re.finditer(r"[\w’'-]+", sentence)
+               if stem(m.group(0).lower().strip("’'")) in question_terms]
+    found = [c for c in _candidates(kind, sentence) if not _only_question_words(c.text,
+                                                                                 question_terms)]
+    if not found:
+        return None
+    if not anchors:
+        return found[0]
+    anchor = anchors[0]
+    before = [c for c in found if c.end <= anchor]
+    return before[-1] if before and kind == WHO else min(
+        found, key=lambda c: min(abs(c.start - a) for a in anchors))
+
+
+def _only_question_words(text: str, question_terms: set[str]) -> bool:
+    content = [stem(w) for w in words(text) if w not in STOPWORDS]
+    return bool(content) and all(t in question_terms for t in content)

@@ -1,0 +1,146 @@
+"""The ``assistant`` command: ``ingest`` a corpus folder, ``ask`` it questions.
+
+Errors a user can cause (a missing folder, a busy index, bad JSON on stdin, an unreachable
+Chroma server) print one line on stderr and exit non-zero, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_SKIPPED, EXIT_ERROR = 0, 3, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--corpus", type=Path, default=argparse.SUPPRESS,
+                        help="folder of articles (env ASSISTANT_CORPUS; default ./corpus)")
+    common.add_argument("--index", type=Path, default=argparse.SUPPRESS,
+                        help="index folder (env ASSISTANT_INDEX; default ./index)")
+    parser = argparse.ArgumentParser(prog="assistant", parents=[common],
+                                     description="Cited answers from a folder of news articles.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    ingest = commands.add_parser("ingest", parents=[common],
+                                 help="index the corpus folder into Chroma")
+    ingest.add_argument("--json", action="store_true", help="print the report as JSON")
+    ask = commands.add_parser("ask", parents=[common], help="answer a question")
+    ask.add_argument("question", help='the question, or "-" to read JSON Lines from stdin')
+    ask.add_argument("--json", action="store_true", help="print JSON results")
+    ask.add_argument("--ingest-if-stale", action="store_true",
+                     help="ingest first when the corpus changed since the last ingest")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    args = _parser().parse_args(argv)
+    try:
+        from pydantic import ValidationError
+
+        from assistant.settings import Settings
+
+        try:
+            overrides = {}
+            if "corpus" in args:
+                overrides["corpus_dir"] = args.corpus
+            if "index" in args:
+                overrides["index_dir"] = args.index
+            settings = Settings(**overrides)
+        except ValidationError as error:
+            first = error.errors()[0]
+            _fail(f"invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
+        if args.command == "ingest":
+            return _ingest(settings, args.json)
+        return _ask(settings, args)
+    except KeyboardInterrupt:
+        print("assistant: interrupted", file=sys.stderr)
+        return 130
+    except _Failure as failure:
+        print(f"assistant: {failure}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as error:  # noqa: BLE001 - the user gets one line; known kinds below
+        from assistant.embedding import ModelError
+        from assistant.ingest import IngestBusy
+        from assistant.store import StoreError
+
+        if isinstance(error, ModelError | IngestBusy | StoreError | FileNotFoundError):
+            print(f"assistant: {error}", file=sys.stderr)
+            return EXIT_ERROR
+        raise
+
+
+class _Failure(Exception):
+    pass
+
+
+def _fail(message: str):
+    raise _Failure(message)
+
+
+def _ingest(settings, as_json: bool) -> int:
+    from assistant.app import run_ingest
+
+    report = run_ingest(settings, progress=sys.stderr.isatty())
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        print(report.summary())
+    return EXIT_SKIPPED if report.skipped else EXIT_OK
+
+
+def _ask(settings, args) -> int:
+    from assistant.app import Assistant, index_is_stale, run_ingest
+
+    if args.ingest_if_stale and index_is_stale(settings):
+        report = run_ingest(settings)
+        print(f"ingested: {report.summary()}", file=sys.stderr)
+    assistant = Assistant.open(settings=settings)
+    if args.question == "-":
+        return _ask_stream(assistant)
+    answer = assistant.ask(args.question)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        print(render_answer(answer))
+    return EXIT_OK
+
+
+def _ask_stream(assistant) -> int:
+    """Answer JSON Lines requests from stdin, one JSON result per line, in order."""
+    status = EXIT_OK
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            request = json.loads(line)
+            if not isinstance(request, dict) or not isinstance(request.get("question"), str):
+                raise ValueError('a request needs a "question" string')
+            result = assistant.ask(request["question"], request.get("history")).to_dict()
+        except (json.JSONDecodeError, ValueError) as error:
+            result = {"error": f"line {number}: {error}"}
+            status = EXIT_ERROR
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+    return status
+
+
+def render_answer(answer) -> str:
+    """The answer, then its numbered sources with the quoted sentence."""
+    lines = [answer.answer]
+    if answer.citations:
+        lines.append("")
+        lines.append("Sources:")
+        for c in answer.citations:
+            where = ", ".join(x for x in (c.source, c.published) if x)
+            lines.append(f"[{c.n}] {c.title}{f' ({where})' if where else ''} — {c.doc_id}, "
+                         f"characters {c.start}–{c.end}")
+            lines.append(f"    “{c.quote}”")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Turning a follow-up question into one that stands on its own.
+
+"How many troops did it say were in Russia?" means nothing without the turn before it. When a
+question leans on the conversation (a pronoun, or almost no content words of its own), the
+previous question and the first sentence of the previous answer are added as context. The
+question's own words stay separate from that context, so scoring can weigh them higher.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.lexical import terms, words
+from assistant.models import Turn
+
+_ANAPHORA = frozenset(
+    "it its they them their theirs he him his she her this that these those there such "
+    "the former latter".split()
+)
+_ELLIPSIS = re.compile(r"^\s*(and|also|what about|how about|why|so)\b", re.IGNORECASE)
+_MARKER = re.compile(r"\s*\[\d+\]")
+_CONTEXT_WORDS = 40
+
+
+@dataclass(frozen=True)
+class ResolvedQuestion:
+    """The question as asked, plus context from the conversation when it needs some."""
+
+    question: str
+    context: str = ""
+
+    @property
+    def query(self) -> str:
+        """What retrieval searches for."""
+        return f"{self.question} {self.context}".strip()
+
+
+def needs_context(question: str) -> bool:
+    tokens = words(question)
+    return (any(t in _ANAPHORA for t in tokens if t != "the") or len(terms(question)) <= 1
+            or bool(_ELLIPSIS.match(question)))
+
+
+def resolve_followup(question: str, history: list[Turn] | None) -> ResolvedQuestion:
+    """Add the last exchange as context when ``question`` depends on it."""
+    if not history or not needs_context(question):
+        return ResolvedQuestion(question)
+    last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
+    last_answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
+    first_sentence = re.split(r"(?<=[.!?”])\s+(?=[A-Z“])", _MARKER.sub("", last_answer).strip(),
+                              maxsplit=1)[0]
+    context_words = f"{last_user} {first_sentence}".split()[:_CONTEXT_WORDS]
+    return ResolvedQuestion(question, " ".join(context_words))

@@ -1,0 +1,218 @@
+"""Incremental, idempotent, resumable ingestion of a corpus folder into Chroma.
+
+Per article: read → find prose sentences → chunk → embed → replace its entries in Chroma →
+record it in the manifest. The manifest is written after each article, atomically, so a killed
+run resumes where it stopped; an article whose entries were half-written is simply replaced on
+the next run. A lock file keeps two ingests from running on one index at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from assistant.chunking import TokenCounter, article_sentences, chunk_article, to_sentences
+from assistant.embedding import Embedder
+from assistant.loaders import corpus_files, load_file
+from assistant.models import Article, Skipped
+from assistant.settings import Settings
+from assistant.store import ChromaStore
+
+MANIFEST_VERSION = 1
+CLEANING_VERSION = 1
+
+
+class IngestBusy(Exception):
+    """Another ingest holds the index lock."""
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did, article by article."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    chunks_embedded: int = 0
+    chunks_total: int = 0
+    rebuilt: bool = False
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["skipped"] = [asdict(s) for s in self.skipped]
+        return data
+
+    def summary(self) -> str:
+        line = (f"added {len(self.added)}, updated {len(self.updated)}, unchanged "
+                f"{len(self.unchanged)}, removed {len(self.removed)}, skipped "
+                f"{len(self.skipped)}; {self.chunks_embedded} chunks embedded, "
+                f"{self.chunks_total} in the index")
+        reasons = [f"  skipped {s.path}: {s.reason}" for s in self.skipped]
+        return "\n".join([line, *reasons])
+
+
+def fingerprint(settings: Settings, embedder_name: str) -> str:
+    """Everything that changes what is stored; a change forces a rebuild."""
+    key = json.dumps([MANIFEST_VERSION, CLEANING_VERSION, embedder_name, settings.chunk_size,
+                      settings.chunk_overlap])
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+class Manifest:
+    """Which article versions are fully stored, keyed by article id."""
+
+    def __init__(self, path: Path, fingerprint: str) -> None:
+        self.path = path
+        self.fingerprint = fingerprint
+        self.articles: dict[str, dict] = {}
+        if path.is_file():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError):
+                data = {}
+            if data.get("fingerprint") == fingerprint:
+                self.articles = data.get("articles", {})
+
+    def total_chunks(self) -> int:
+        return sum(entry["chunks"] for entry in self.articles.values())
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"fingerprint": self.fingerprint,
+                                         "articles": self.articles}, indent=1),
+                             encoding="utf-8")
+        os.replace(temporary, self.path)
+
+
+def manifest_path(settings: Settings) -> Path:
+    where = (f"{settings.chroma_host}-{settings.chroma_port}" if settings.uses_server
+             else "local")
+    return settings.index_dir / f"manifest-{settings.collection}-{where}.json"
+
+
+def read_corpus(settings: Settings) -> tuple[list[Article], list[Skipped]]:
+    """Every readable article of the corpus folder, and the reasons for the rest."""
+    if not settings.corpus_dir.is_dir():
+        raise FileNotFoundError(f"corpus folder {settings.corpus_dir} does not exist")
+    articles: list[Article] = []
+    skipped: list[Skipped] = []
+    for path in corpus_files(settings.corpus_dir):
+        result = load_file(path, settings.corpus_dir, settings.max_file_bytes)
+        articles.extend(result.articles)
+        skipped.extend(result.skipped)
+    return articles, skipped
+
+
+def is_stale(settings: Settings, embedder_name: str) -> bool:
+    """Whether the corpus differs from what the manifest says is stored (no model needed)."""
+    manifest = Manifest(manifest_path(settings), fingerprint(settings, embedder_name))
+    if not manifest.articles:
+        return True
+    articles, _ = read_corpus(settings)
+    current = {a.doc_id: a.content_hash for a in articles}
+    stored = {doc_id: entry["hash"] for doc_id, entry in manifest.articles.items()}
+    return current != stored
+
+
+class Ingestor:
+    """Brings the Chroma collections in line with the corpus folder."""
+
+    def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder,
+                 count_tokens: TokenCounter, progress: bool = False) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.count_tokens = count_tokens
+        self.progress = progress
+
+    def run(self) -> IngestReport:
+        self.settings.index_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.settings.index_dir / "ingest.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout as error:
+            raise IngestBusy(
+                f"another ingest is already running on {self.settings.index_dir}; "
+                "wait for it to finish"
+            ) from error
+        try:
+            return self._run_locked()
+        finally:
+            lock.release()
+
+    def _run_locked(self) -> IngestReport:
+        report = IngestReport()
+        articles, report.skipped = read_corpus(self.settings)
+        manifest = Manifest(manifest_path(self.settings), self.store.fingerprint)
+        if self.store.stored_fingerprint() != self.store.fingerprint:
+            self.store.reset()
+            manifest.articles = {}
+            report.rebuilt = True
+        self._reconcile(manifest)
+        current = {a.doc_id for a in articles}
+        for doc_id in sorted(set(manifest.articles) - current):
+            self.store.delete_article(doc_id)
+            del manifest.articles[doc_id]
+            manifest.save()
+            report.removed.append(doc_id)
+        todo = [a for a in articles
+                if manifest.articles.get(a.doc_id, {}).get("hash") != a.content_hash]
+        report.unchanged = sorted(current - {a.doc_id for a in todo})
+        for article in self._progress(todo):
+            known = article.doc_id in manifest.articles
+            stored = self._store_article(article)
+            if stored is None:
+                report.skipped.append(Skipped(article.doc_id, "no article prose found"))
+                manifest.articles.pop(article.doc_id, None)
+                self.store.delete_article(article.doc_id)
+            else:
+                manifest.articles[article.doc_id] = {"hash": article.content_hash,
+                                                     "chunks": stored}
+                report.chunks_embedded += stored
+                (report.updated if known else report.added).append(article.doc_id)
+            manifest.save()
+        manifest.save()
+        report.chunks_total = manifest.total_chunks()
+        return report
+
+    def _reconcile(self, manifest: Manifest) -> None:
+        """After an interrupted run, forget articles whose stored entries don't match."""
+        if self.store.count() == manifest.total_chunks():
+            return
+        counts = self.store.chunk_counts_by_article()
+        for doc_id in set(counts) - set(manifest.articles):
+            self.store.delete_article(doc_id)
+        for doc_id, entry in list(manifest.articles.items()):
+            if counts.get(doc_id) != entry["chunks"]:
+                del manifest.articles[doc_id]
+                self.store.delete_article(doc_id)
+
+    def _store_article(self, article: Article) -> int | None:
+        spans = article_sentences(article, self.count_tokens, self.settings.chunk_size)
+        if not spans:
+            return None
+        chunks = chunk_article(article, spans, self.count_tokens, self.settings.chunk_size,
+                               self.settings.chunk_overlap)
+        sentences = to_sentences(article, spans)
+        vectors = self.embedder.embed([f"{c.title}\n{c.text}" for c in chunks] +
+                                      [s.text for s in sentences])
+        self.store.delete_article(article.doc_id)
+        self.store.put_article(chunks, vectors[: len(chunks)], sentences,
+                               vectors[len(chunks) :])
+        return len(chunks)
+
+    def _progress(self, items: list[Article]):
+        if not self.progress or len(items) < 20:
+            return items
+        from tqdm import tqdm
+
+        return tqdm(items, desc="ingesting", unit="article", file=sys.stderr)

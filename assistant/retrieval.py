@@ -1,0 +1,66 @@
+"""Hybrid retrieval: Chroma vector search and BM25 over the same chunks, fused by rank.
+
+Reciprocal rank fusion needs no score calibration between the two lists: a chunk's fused score
+is the sum of ``1 / (rrf_k + rank)`` over the lists it appears in. Names and numbers that the
+dense model blurs still surface through BM25, and paraphrases that share no words still surface
+through the vectors.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.embedding import Embedder
+from assistant.lexical import BM25, TermRarity
+from assistant.models import Chunk, Passage
+from assistant.store import ChromaStore
+
+
+class HybridRetriever:
+    """Finds the passages most likely to answer a query."""
+
+    def __init__(self, store: ChromaStore, embedder: Embedder, dense_candidates: int,
+                 lexical_candidates: int, rrf_k: int) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.dense_candidates = dense_candidates
+        self.lexical_candidates = lexical_candidates
+        self.rrf_k = rrf_k
+        self.chunks: list[Chunk] = []
+        self._by_id: dict[str, Chunk] = {}
+        self.bm25: BM25 | None = None
+        self.rarity = TermRarity([])
+
+    def warm_up(self) -> None:
+        """Load every chunk once and build the BM25 index over them."""
+        self.chunks = self.store.all_chunks()
+        self._by_id = {c.chunk_id: c for c in self.chunks}
+        self.bm25 = BM25([f"{c.title}\n{c.text}" for c in self.chunks])
+        sentences = {(c.doc_id, span): text for c in self.chunks
+                     for span, text in zip(c.sentences, c.sentence_texts(), strict=True)}
+        self.rarity = TermRarity(list(sentences.values()))
+
+    def retrieve(self, query: str, top_k: int,
+                 query_vector: np.ndarray | None = None) -> list[Passage]:
+        if self.bm25 is None:
+            self.warm_up()
+        if not self.chunks:
+            return []
+        if query_vector is None:
+            query_vector = self.embedder.embed([query])[0]
+        dense = [i for i in self.store.nearest_chunks(query_vector, self.dense_candidates)
+                 if i in self._by_id]
+        lexical = [self.chunks[i].chunk_id
+                   for i in self.bm25.top(query, self.lexical_candidates)]
+        return self.fuse(dense, lexical)[:top_k]
+
+    def fuse(self, dense: list[str], lexical: list[str]) -> list[Passage]:
+        scores: dict[str, float] = {}
+        for ranking in (dense, lexical):
+            for rank, chunk_id in enumerate(ranking, start=1):
+                scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (self.rrf_k + rank)
+        dense_rank = {c: r for r, c in enumerate(dense, start=1)}
+        lexical_rank = {c: r for r, c in enumerate(lexical, start=1)}
+        ordered = sorted(scores, key=lambda c: (-scores[c], c))
+        return [Passage(self._by_id[c], scores[c], dense_rank.get(c), lexical_rank.get(c))
+                for c in ordered]

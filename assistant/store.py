@@ -1,0 +1,193 @@
+"""Chroma persistence of chunks and sentences, embedded or on a Chroma server.
+
+Two collections per corpus: ``<name>-chunks`` (what retrieval searches) and
+``<name>-sentences`` (sentence vectors the answerer uses to pick what to quote). Both carry the
+article id in their metadata so an article's entries can be replaced or removed together.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.models import Chunk, Sentence, Span
+from assistant.settings import Settings
+
+_PAGE = 1000
+
+
+class StoreError(Exception):
+    """Chroma cannot be reached or opened; the message says what to check."""
+
+
+def open_client(settings: Settings):
+    """The Chroma client the settings ask for: a server if ``chroma_host`` is set."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.uses_server:
+        try:
+            client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
+                                         settings=chroma_settings)
+            client.heartbeat()
+        except Exception as error:
+            raise StoreError(
+                f"cannot reach the Chroma server at {settings.chroma_host}:"
+                f"{settings.chroma_port} ({type(error).__name__}); start it with `chroma run` "
+                "or unset CHROMA_HOST"
+            ) from error
+        return client
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.index_dir / "chroma"),
+                                     settings=chroma_settings)
+
+
+@dataclass(frozen=True)
+class StoredChunks:
+    """Every chunk of the index, as loaded for lexical search."""
+
+    chunks: list[Chunk]
+
+
+class ChromaStore:
+    """Reads and writes the chunk and sentence collections of one corpus."""
+
+    def __init__(self, client, name: str, fingerprint: str) -> None:
+        self._client = client
+        self.name = name
+        self.fingerprint = fingerprint
+        self._chunks = None
+        self._sentences = None
+
+    def _collection(self, suffix: str):
+        return self._client.get_or_create_collection(
+            f"{self.name}-{suffix}",
+            embedding_function=None,
+            metadata={"hnsw:space": "cosine", "fingerprint": self.fingerprint},
+        )
+
+    @property
+    def chunks(self):
+        if self._chunks is None:
+            self._chunks = self._collection("chunks")
+        return self._chunks
+
+    @property
+    def sentences(self):
+        if self._sentences is None:
+            self._sentences = self._collection("sentences")
+        return self._sentences
+
+    def stored_fingerprint(self) -> str | None:
+        return (self.chunks.metadata or {}).get("fingerprint")
+
+    def reset(self) -> None:
+        """Drop both collections, for a rebuild after the chunking or model settings change."""
+        for suffix in ("chunks", "sentences"):
+            try:
+                self._client.delete_collection(f"{self.name}-{suffix}")
+            except Exception:  # noqa: BLE001 - absent collection: nothing to drop
+                pass
+        self._chunks = self._sentences = None
+
+    def count(self) -> int:
+        return self.chunks.count()
+
+    def put_article(self, chunks: list[Chunk], chunk_vectors: np.ndarray,
+                    sentences: list[Sentence], sentence_vectors: np.ndarray) -> None:
+        for start in range(0, len(chunks), _PAGE):
+            part = chunks[start : start + _PAGE]
+            self.chunks.upsert(
+                ids=[c.chunk_id for c in part],
+                embeddings=chunk_vectors[start : start + _PAGE],
+                documents=[c.text for c in part],
+                metadatas=[_chunk_metadata(c) for c in part],
+            )
+        for start in range(0, len(sentences), _PAGE):
+            part = sentences[start : start + _PAGE]
+            self.sentences.upsert(
+                ids=[s.sentence_id for s in part],
+                embeddings=sentence_vectors[start : start + _PAGE],
+                documents=[s.text for s in part],
+                metadatas=[{"doc_id": s.doc_id, "start": s.start, "end": s.end} for s in part],
+            )
+
+    def delete_article(self, doc_id: str) -> None:
+        self.chunks.delete(where={"doc_id": doc_id})
+        self.sentences.delete(where={"doc_id": doc_id})
+
+    def chunk_counts_by_article(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for metadata in self._all_metadata(self.chunks):
+            counts[metadata["doc_id"]] = counts.get(metadata["doc_id"], 0) + 1
+        return counts
+
+    def _all_metadata(self, collection) -> Iterable[dict]:
+        offset = 0
+        while True:
+            page = collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            yield from page["metadatas"]
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+    def all_chunks(self) -> list[Chunk]:
+        chunks: list[Chunk] = []
+        offset = 0
+        while True:
+            page = self.chunks.get(include=["documents", "metadatas"], limit=_PAGE,
+                                   offset=offset)
+            chunks.extend(_to_chunk(i, d, m) for i, d, m in
+                          zip(page["ids"], page["documents"], page["metadatas"], strict=True))
+            if len(page["ids"]) < _PAGE:
+                break
+            offset += _PAGE
+        chunks.sort(key=lambda c: (c.doc_id, c.index))
+        return chunks
+
+    def nearest_chunks(self, vector: np.ndarray, n: int) -> list[str]:
+        total = self.chunks.count()
+        if total == 0:
+            return []
+        found = self.chunks.query(query_embeddings=[vector], n_results=min(n, total),
+                                  include=[])
+        return list(found["ids"][0])
+
+    def sentence_vectors(self, sentence_ids: list[str]) -> dict[str, np.ndarray]:
+        if not sentence_ids:
+            return {}
+        found = self.sentences.get(ids=sentence_ids, include=["embeddings"])
+        return {i: np.asarray(v, dtype=np.float32)
+                for i, v in zip(found["ids"], found["embeddings"], strict=True)}
+
+
+def _chunk_metadata(chunk: Chunk) -> dict:
+    return {
+        "doc_id": chunk.doc_id,
+        "index": chunk.index,
+        "title": chunk.title,
+        "source": chunk.source,
+        "published": chunk.published,
+        "url": chunk.url,
+        "start": chunk.start,
+        "end": chunk.end,
+        "sentences": json.dumps([[s.start, s.end] for s in chunk.sentences]),
+    }
+
+
+def _to_chunk(chunk_id: str, text: str, metadata: dict) -> Chunk:
+    return Chunk(
+        chunk_id=chunk_id,
+        doc_id=metadata["doc_id"],
+        index=int(metadata["index"]),
+        text=text,
+        sentences=tuple(Span(a, b) for a, b in json.loads(metadata["sentences"])),
+        title=metadata.get("title", ""),
+        source=metadata.get("source", ""),
+        published=metadata.get("published", ""),
+        url=metadata.get("url", ""),
+    )

@@ -1,0 +1,135 @@
+"""Ingestion against real Chroma, embedded and `chroma run` server alike (one suite, both
+backends). The fake embedder records what was embedded, so "nothing re-embedded" is checked."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from filelock import FileLock
+
+from assistant.app import build_store
+from assistant.chunking import tiktoken_counter
+from assistant.ingest import IngestBusy, Ingestor, Manifest, manifest_path
+from assistant.models import Skipped
+
+from .conftest import FIXTURES
+
+MESSY = ["empty.txt", "image_renamed.txt", "latin1_article.txt", "boilerplate.html",
+         "broken.json", "records.jsonl", "front_matter.md", "bad_front_matter.md"]
+
+
+@pytest.fixture(scope="module")
+def counter():
+    return tiktoken_counter()
+
+
+@pytest.fixture
+def corpus(seed_corpus):
+    for name in MESSY:
+        shutil.copy(FIXTURES / name, seed_corpus / name)
+    return seed_corpus
+
+
+def ingest(settings, embedder, counter):
+    store = build_store(settings, embedder)
+    return Ingestor(settings, store, embedder, counter).run(), store
+
+
+def stored_ids(store) -> set[str]:
+    return set(store.chunks.get(include=[])["ids"])
+
+
+def test_first_ingest_reads_everything_and_skips_bad_input(backend, corpus, fake_embedder,
+                                                           counter):
+    settings = backend(corpus)
+    report, store = ingest(settings, fake_embedder, counter)
+    assert report.added == ["000_1c8cb6e4e6d5a0ae.txt", "boilerplate.html", "front_matter.md",
+                            "latin1_article.txt", "records.jsonl#a1", "records.jsonl#a2"]
+    assert sorted(report.skipped, key=lambda s: s.path) == [
+        Skipped("bad_front_matter.md", "front matter is not valid YAML: while parsing a flow "
+                                       "sequence"),
+        Skipped("broken.json", "invalid JSON at line 1 column 36: Unterminated string starting "
+                               "at"),
+        Skipped("empty.txt", "empty file"),
+        Skipped("image_renamed.txt", "binary file (contains NUL bytes), not text"),
+        Skipped("records.jsonl#2", "record has no text field (body, text, content)"),
+        Skipped("records.jsonl#3", "invalid JSON: Expecting value"),
+    ]
+    assert report.chunks_total == store.count() == report.chunks_embedded
+    documents = store.chunks.get(include=["documents", "metadatas"])
+    seed_text = (corpus / "000_1c8cb6e4e6d5a0ae.txt").read_text(encoding="utf-8")
+    for document, metadata in zip(documents["documents"], documents["metadatas"], strict=True):
+        assert "Related Posts" not in document and "Mobilizes Citizens" not in document
+        assert {"doc_id", "title", "source", "published", "url", "start", "end"} <= set(metadata)
+        if metadata["doc_id"] == "000_1c8cb6e4e6d5a0ae.txt":
+            assert seed_text[metadata["start"] : metadata["end"]].startswith(document[:40])
+            assert metadata["title"].startswith("North Korea Denies")
+            assert metadata["url"] == "" and metadata["published"] == ""
+    assert store.sentences.count() >= store.count()
+
+
+def test_unchanged_corpus_embeds_nothing(backend, corpus, fake_embedder, counter):
+    settings = backend(corpus)
+    first, store = ingest(settings, fake_embedder, counter)
+    ids = stored_ids(store)
+    fake_embedder.calls.clear()
+    again, store = ingest(settings, fake_embedder, counter)
+    assert fake_embedder.calls == []
+    assert again.added == again.updated == again.removed == []
+    assert again.unchanged == sorted(first.added)
+    assert stored_ids(store) == ids
+
+
+def test_edit_replaces_and_delete_removes(backend, corpus, fake_embedder, counter):
+    settings = backend(corpus)
+    _, store = ingest(settings, fake_embedder, counter)
+    before = store.chunks.get(include=[], where={"doc_id": "front_matter.md"})["ids"]
+    page = corpus / "front_matter.md"
+    page.write_text(page.read_text().replace("nine in the evening", "ten at night"))
+    (corpus / "latin1_article.txt").unlink()
+    fake_embedder.calls.clear()
+    report, store = ingest(settings, fake_embedder, counter)
+    assert report.updated == ["front_matter.md"] and report.removed == ["latin1_article.txt"]
+    assert all("Library" in text or "library" in text or "petition" in text
+               for batch in fake_embedder.calls for text in batch)
+    after = store.chunks.get(include=["documents"], where={"doc_id": "front_matter.md"})
+    assert not set(before) & set(after["ids"])
+    assert any("ten at night" in d for d in after["documents"])
+    assert store.chunks.get(include=[], where={"doc_id": "latin1_article.txt"})["ids"] == []
+    assert store.sentences.get(include=[], where={"doc_id": "latin1_article.txt"})["ids"] == []
+    assert report.chunks_total == store.count()
+
+
+def test_half_written_article_is_redone_without_duplicates(backend, corpus, fake_embedder,
+                                                           counter):
+    settings = backend(corpus)
+    _, store = ingest(settings, fake_embedder, counter)
+    clean_ids, clean_count = stored_ids(store), store.count()
+    manifest = Manifest(manifest_path(settings), store.fingerprint)
+    del manifest.articles["000_1c8cb6e4e6d5a0ae.txt"]  # as if killed before recording it
+    manifest.save()
+    stray = store.chunks.get(include=["documents", "metadatas", "embeddings"], limit=1)
+    store.chunks.upsert(ids=["stray-chunk"], documents=stray["documents"],
+                        metadatas=stray["metadatas"], embeddings=stray["embeddings"])
+    report, store = ingest(settings, fake_embedder, counter)
+    assert report.added == ["000_1c8cb6e4e6d5a0ae.txt"]
+    assert stored_ids(store) == clean_ids and store.count() == clean_count
+
+
+def test_changed_chunking_rebuilds(backend, corpus, fake_embedder, counter):
+    settings = backend(corpus)
+    first, _ = ingest(settings, fake_embedder, counter)
+    smaller = settings.model_copy(update={"chunk_size": 64, "chunk_overlap": 8})
+    report, store = ingest(smaller, fake_embedder, counter)
+    assert report.rebuilt and sorted(report.added) == sorted(first.added)
+    assert store.count() == report.chunks_total > first.chunks_total
+
+
+def test_second_ingest_while_one_runs_stops_at_once(backend, corpus, fake_embedder, counter):
+    settings = backend(corpus)
+    settings.index_dir.mkdir(parents=True)
+    with FileLock(str(settings.index_dir / "ingest.lock")):
+        with pytest.raises(IngestBusy, match="another ingest is already running"):
+            ingest(settings, fake_embedder, counter)
+    assert fake_embedder.calls == []

@@ -1,0 +1,109 @@
+"""Sentence boundaries, prose detection and chunking keep exact offsets."""
+
+from __future__ import annotations
+
+from assistant.chunking import article_sentences, chunk_article, to_sentences
+from assistant.cleaning import is_prose, prose_spans
+from assistant.models import Article, Span
+from assistant.sentences import split_sentences
+
+from .conftest import SEED
+
+
+def texts(text: str, spans: list[Span]) -> list[str]:
+    return [text[s.start : s.end] for s in spans]
+
+
+def test_sentences_handle_abbreviations_and_closing_quotes():
+    text = ("U.S. Ambassador Robert Wood spoke. He called it “groundless rumors.” Then Mr. Kim "
+            "left at 3.5 p.m. on Monday! Was it true? Nobody knows")
+    assert texts(text, split_sentences(text)) == [
+        "U.S. Ambassador Robert Wood spoke.",
+        "He called it “groundless rumors.”",
+        "Then Mr. Kim left at 3.5 p.m. on Monday!",
+        "Was it true?",
+        "Nobody knows",
+    ]
+
+
+def test_sentence_spans_respect_a_window():
+    text = "Skip this. Keep this one. And this."
+    window = Span(11, len(text))
+    assert texts(text, split_sentences(text, window)) == ["Keep this one.", "And this."]
+
+
+def test_scrape_leftovers_are_not_prose():
+    text = SEED.read_text(encoding="utf-8")
+    kept = texts(text, prose_spans(text))
+    joined = "\n".join(kept)
+    assert "Related Posts" not in joined
+    assert "North Korea Mobilizes Citizens" not in joined
+    assert not any(k.startswith("North Korea Denies Sending Troops") for k in kept)
+    assert kept[0].startswith("North Korea has officially denied sending troops")
+    assert kept[-1].endswith("beyond Ukraine’s borders.")
+
+
+def test_prose_rule_on_other_scrapes():
+    assert not is_prose("Share this article")
+    assert not is_prose("Copyright 2024 The Coastal Times. All rights reserved.")
+    assert not is_prose("Read more: the ten best ferries of the year.")
+    assert is_prose("The mayor declined to comment on the shortage of pastry supplies.")
+    text = "## Heading Here\nThe council met on Tuesday and approved the new budget for roads."
+    assert texts(text, prose_spans(text)) == [
+        "The council met on Tuesday and approved the new budget for roads."
+    ]
+
+
+def test_hard_wrapped_paragraph_stays_whole():
+    text = ("The council met on Tuesday and approved\nthe new budget for roads and bridges\n"
+            "after a long debate.")
+    assert texts(text, prose_spans(text)) == [text]
+
+
+def _article(text: str) -> Article:
+    return Article(doc_id="a.txt", path="a.txt", title="T", text=text, content_hash="h")
+
+
+def words_counter(text: str) -> int:
+    return len(text.split())
+
+
+def test_chunks_are_whole_sentences_with_exact_offsets_and_overlap():
+    sentences = [f"Sentence number {i} has exactly seven words." for i in range(12)]
+    text = "Headline Without Punctuation\n\n" + " ".join(sentences[:6]) + "\n\n" + \
+        " ".join(sentences[6:])
+    article = _article(text)
+    spans = article_sentences(article, words_counter, limit=100)
+    assert texts(text, spans) == sentences
+    chunks = chunk_article(article, spans, words_counter, chunk_size=30, chunk_overlap=8)
+    assert len(chunks) > 1
+    for chunk in chunks:
+        assert sum(words_counter(text[s.start : s.end]) + 1 for s in chunk.sentences) <= 30
+        assert chunk.sentence_texts() == texts(text, list(chunk.sentences))
+    for previous, following in zip(chunks, chunks[1:], strict=False):
+        assert following.sentences[0] == previous.sentences[-1]  # one sentence of overlap
+    covered = {s for c in chunks for s in c.sentences}
+    assert covered == set(spans)
+    assert "\n\n" in next(c.text for c in chunks if c.start < text.index(sentences[6]) < c.end)
+
+
+def test_chunk_ids_derive_from_content():
+    text = "The first sentence is right here. The second sentence follows it closely."
+    article = _article(text)
+    spans = article_sentences(article, words_counter, limit=100)
+    first = chunk_article(article, spans, words_counter, 50, 5)
+    again = chunk_article(article, spans, words_counter, 50, 5)
+    edited = _article(text.replace("closely", "quickly"))
+    changed = chunk_article(edited, article_sentences(edited, words_counter, 100),
+                            words_counter, 50, 5)
+    assert [c.chunk_id for c in first] == [c.chunk_id for c in again]
+    assert first[0].chunk_id != changed[0].chunk_id
+    assert len({s.sentence_id for s in to_sentences(article, spans)}) == 2
+
+
+def test_oversized_sentence_is_cut_at_spaces_within_the_limit():
+    text = " ".join(f"word{i}" for i in range(50)) + "."
+    spans = article_sentences(_article(text), words_counter, limit=10)
+    assert len(spans) >= 5
+    assert all(words_counter(text[s.start : s.end]) <= 10 for s in spans)
+    assert " ".join(text[s.start : s.end] for s in spans) == text
