@@ -22,7 +22,7 @@ _ENTITY_NOUNS = frozenset(
     spokesperson president minister""".split()
 )
 _NUMBER_WORDS = (
-    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
     "fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
     "eighty|ninety|hundred|hundreds|thousand|thousands|million|millions|billion|billions|"
     "dozen|dozens|several"
@@ -83,12 +83,12 @@ def question_type(question: str) -> str:
         return WHERE
     if re.search(r"\b(who|whom|whose)\b", lowered):
         return WHO
-    match = re.search(r"\b(which|what)\s+(\w+)", lowered)
-    if match and (match.group(2) in _ENTITY_NOUNS or match.group(2).rstrip("s") in _ENTITY_NOUNS):
+    if asked_noun(question):
         return WHO
     return OTHER
 
 
+_ENTITY_STEMS = frozenset(stem(n) for n in _ENTITY_NOUNS)
 _LIGHT_VERBS = frozenset("made make makes get gets got take takes took give gives gave put".split())
 PREDICATE_WEIGHT = 2.0
 
@@ -109,9 +109,12 @@ def predicate_term(question: str) -> str | None:
 
 def asked_noun(question: str) -> str | None:
     """The noun in "which agency …" / "what country …", the head of the answer phrase."""
-    match = re.search(r"\b(?:which|what)\s+(\w+)", question, re.IGNORECASE)
-    if match and stem(match.group(1).lower()) in {stem(n) for n in _ENTITY_NOUNS}:
-        return match.group(1).lower()
+    match = re.search(r"\b(?:which|what)\s+(\w+)(?:\s+(\w+))?", question, re.IGNORECASE)
+    if not match:
+        return None
+    for word in (match.group(2), match.group(1)):
+        if word and stem(word.lower()) in _ENTITY_STEMS:
+            return word.lower()
     return None
 
 
@@ -124,6 +127,32 @@ def headed_phrase(sentence: str, noun: str) -> Found | None:
         return None
     found = _trim_entity(sentence, match)
     return found if found and " " in found.text else None
+
+
+_OBJECT_QUESTION = re.compile(
+    r"\s*(?:whom\b|who\s+(?:did|does|do|will|would|should|could|can)\b)", re.IGNORECASE
+)
+_PHRASE_STOP = (r"(?=\s+(?:to|in|on|at|for|from|with|by|over|about|and|as|after|before|"
+                r"because|who|which|that)\b|[,.;:!?]|$)")
+
+
+def object_phrase(question: str, sentence: str) -> Found | None:
+    """For "Whom did the ministry summon?": the phrase after the verb ("the Russian
+    ambassador"), since the asked-about person is its object, not its subject."""
+    if not _OBJECT_QUESTION.match(question):
+        return None
+    content = [w for w in words(question) if w not in STOPWORDS]
+    if not content:
+        return None
+    verb = stem(content[-1])
+    for match in re.finditer(r"[\w’'-]+", sentence):
+        if stem(match.group(0).lower()) == verb:
+            after = re.match(r"\s+((?:[\w’'-]+\s+){0,4}?[\w’'-]+)" + _PHRASE_STOP,
+                             sentence[match.end() :])
+            if after:
+                start = match.end() + after.start(1)
+                return Found(after.group(1), start, start + len(after.group(1)))
+    return None
 
 
 def described_name(question: str) -> str | None:

@@ -25,6 +25,7 @@ from assistant.answer_types import (
     described_name,
     find_answer,
     headed_phrase,
+    object_phrase,
     predicate_term,
     question_type,
 )
@@ -112,23 +113,22 @@ class ExtractiveAnswerer:
         if short is None and kind != OTHER:
             neighbour = _neighbour_with_answer(best, scored, kind, own_terms)
             if neighbour is not None:
-                chosen = [best, neighbour, *[c for c in chosen[1:] if c is not neighbour]]
+                # Lead with the sentence that holds the short answer, so [1] supports it.
+                chosen = [neighbour, best, *[c for c in chosen[1:] if c is not neighbour]]
                 chosen = chosen[: self.max_sentences]
                 short = self._short_answer(resolved.question, kind, neighbour, own_terms)
         return self._compose(chosen, short)
 
     @staticmethod
     def _short_answer(question: str, kind: str, best: Candidate, own: set[str]) -> str | None:
-        """The phrase that answers: a description, a named head noun, or a typed phrase."""
+        """The phrase that answers: an object, a description, a named head noun, or a typed
+        phrase, tried from the most specific question form to the most general."""
         name = described_name(question)
         noun = asked_noun(question)
-        found = None
-        if name:
-            found = appositive(best.text, name)
-        elif noun:
-            found = headed_phrase(best.text, noun)
-        if found is None and kind != OTHER:
-            found = find_answer(kind, best.text, own)
+        found = (object_phrase(question, best.text)
+                 or (appositive(best.text, name) if name else None)
+                 or (headed_phrase(best.text, noun) if noun else None)
+                 or (find_answer(kind, best.text, own) if kind != OTHER else None))
         return found.text if found else None
 
     def _candidates(self, passages: Sequence[Passage]) -> list[Candidate]:

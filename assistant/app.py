@@ -118,7 +118,7 @@ class Assistant:
             draft = self.answerer.refusal("empty_index")
             return Answer(question, draft.answer, None, True, (), _timings(started, started))
         if not asked:
-            draft = self.answerer.refusal("empty_question")
+            draft = self.answerer.refusal("refusal_instruction" if question else "empty_question")
             return Answer(question, draft.answer, None, True, (), _timings(started, started))
         query_vector = self.embedder.embed([resolved.query])[0]
         passages = self.retriever.retrieve(resolved.query, self.settings.top_k, query_vector)

@@ -12,20 +12,42 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 from filelock import FileLock, Timeout
 
 from assistant.chunking import TokenCounter, article_sentences, chunk_article, to_sentences
 from assistant.embedding import Embedder
 from assistant.loaders import corpus_files, load_file
-from assistant.models import Article, Skipped
+from assistant.models import Article, Chunk, Sentence, Skipped
 from assistant.settings import Settings
 from assistant.store import ChromaStore
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 CLEANING_VERSION = 1
+
+
+GROUP_SENTENCES = 512
+Prepared = tuple[Article, list[Chunk], list[Sentence]]
+
+
+def chunk_vectors(chunks: list[Chunk], sentences: list[Sentence],
+                  sentence_vectors: np.ndarray) -> np.ndarray:
+    """A chunk's vector is the normalised mean of its sentences' vectors.
+
+    One embedding pass over sentences serves both collections: the answerer needs sentence
+    vectors anyway, and on this corpus the mean ranks the right chunk as well as embedding the
+    chunk text does, at about half the model time.
+    """
+    row_of = {(s.start, s.end): i for i, s in enumerate(sentences)}
+    vectors = np.stack([sentence_vectors[[row_of[(span.start, span.end)]
+                                          for span in chunk.sentences]].mean(axis=0)
+                        for chunk in chunks])
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
 
 
 class IngestBusy(Exception):
@@ -167,19 +189,26 @@ class Ingestor:
         todo = [a for a in articles
                 if manifest.articles.get(a.doc_id, {}).get("hash") != a.content_hash]
         report.unchanged = sorted(current - {a.doc_id for a in todo})
-        for article in self._progress(todo):
-            known = article.doc_id in manifest.articles
-            stored = self._store_article(article)
-            if stored is None:
-                report.skipped.append(Skipped(article.doc_id, "no article prose found"))
-                manifest.articles.pop(article.doc_id, None)
+        for group in self._groups(self._progress(todo)):
+            vectors = self.embedder.embed([s.text for _, _, sentences in group
+                                           for s in sentences])
+            row = 0
+            for article, chunks, sentences in group:
+                known = article.doc_id in manifest.articles
                 self.store.delete_article(article.doc_id)
-            else:
-                manifest.articles[article.doc_id] = {"hash": article.content_hash,
-                                                     "chunks": stored}
-                report.chunks_embedded += stored
-                (report.updated if known else report.added).append(article.doc_id)
-            manifest.save()
+                if not chunks:
+                    report.skipped.append(Skipped(article.doc_id, "no article prose found"))
+                    manifest.articles.pop(article.doc_id, None)
+                else:
+                    own = vectors[row : row + len(sentences)]
+                    row += len(sentences)
+                    self.store.put_article(chunks, chunk_vectors(chunks, sentences, own),
+                                           sentences, own)
+                    manifest.articles[article.doc_id] = {"hash": article.content_hash,
+                                                         "chunks": len(chunks)}
+                    report.chunks_embedded += len(chunks)
+                    (report.updated if known else report.added).append(article.doc_id)
+                manifest.save()
         manifest.save()
         report.chunks_total = manifest.total_chunks()
         return report
@@ -196,19 +225,28 @@ class Ingestor:
                 del manifest.articles[doc_id]
                 self.store.delete_article(doc_id)
 
-    def _store_article(self, article: Article) -> int | None:
+    def _prepare(self, article: Article) -> tuple[Article, list[Chunk], list[Sentence]]:
         spans = article_sentences(article, self.count_tokens, self.settings.chunk_size)
         if not spans:
-            return None
+            return article, [], []
         chunks = chunk_article(article, spans, self.count_tokens, self.settings.chunk_size,
                                self.settings.chunk_overlap)
-        sentences = to_sentences(article, spans)
-        vectors = self.embedder.embed([f"{c.title}\n{c.text}" for c in chunks] +
-                                      [s.text for s in sentences])
-        self.store.delete_article(article.doc_id)
-        self.store.put_article(chunks, vectors[: len(chunks)], sentences,
-                               vectors[len(chunks) :])
-        return len(chunks)
+        return article, chunks, to_sentences(article, spans)
+
+    def _groups(self, articles: Iterable[Article]) -> Iterator[list[Prepared]]:
+        """Articles in groups of about ``GROUP_SENTENCES`` sentences, embedded in one call so
+        the model sees full, length-sorted batches instead of one short tail per article."""
+        group: list[Prepared] = []
+        size = 0
+        for article in articles:
+            prepared = self._prepare(article)
+            group.append(prepared)
+            size += len(prepared[2])
+            if size >= GROUP_SENTENCES:
+                yield group
+                group, size = [], 0
+        if group:
+            yield group
 
     def _progress(self, items: list[Article]):
         if not self.progress or len(items) < 20:

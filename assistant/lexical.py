@@ -143,7 +143,8 @@ class TermRarity:
         def fix(match: re.Match) -> str:
             word = match.group(0)
             lowered = word.lower()
-            if len(lowered) < 5 or lowered in self.words or not lowered.isalpha():
+            if (len(lowered) < 5 or lowered in self.words or lowered in STOPWORDS
+                    or not lowered.isalpha()):
                 return word
             pool = [w for w in self.words if w[0] == lowered[0] and abs(len(w) - len(lowered)) <= 2]
             close = difflib.get_close_matches(lowered, pool, n=1, cutoff=0.82)
