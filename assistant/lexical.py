@@ -92,11 +92,6 @@ class BM25:
         self.matrix = sparse.csc_matrix((weights, (tf.row, tf.col)), shape=tf.shape)
         self.size = len(texts)
 
-    def idf_of(self, term: str) -> float:
-        """Rarity of a term; unseen terms count as the rarest."""
-        index = self.vocabulary.get(term)
-        return float(self.idf[index]) if index is not None else math.log(1.0 + self.size + 0.5)
-
     def scores(self, query: str) -> np.ndarray:
         columns = [self.vocabulary[t] for t in set(terms(query)) if t in self.vocabulary]
         if not columns or self.size == 0:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -44,13 +43,6 @@ def open_client(settings: Settings):
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.index_dir / "chroma"),
                                      settings=chroma_settings)
-
-
-@dataclass(frozen=True)
-class StoredChunks:
-    """Every chunk of the index, as loaded for lexical search."""
-
-    chunks: list[Chunk]
 
 
 class ChromaStore:

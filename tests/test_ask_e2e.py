@@ -44,6 +44,8 @@ def check_contract(result, corpus_dir):
         assert article.text[citation.start : citation.end] == citation.quote
         assert citation.title == article.title
     assert set(result.timings_ms) == {"retrieve", "answer", "total"}
+    if result.short_answer:
+        assert result.short_answer in result.citations[0].quote
     if result.refused:
         assert result.citations == () and result.short_answer is None
         assert result.answer.startswith(("The coverage doesn't say", "Please ask a question"))

@@ -133,3 +133,29 @@ def test_second_ingest_while_one_runs_stops_at_once(backend, corpus, fake_embedd
         with pytest.raises(IngestBusy, match="another ingest is already running"):
             ingest(settings, fake_embedder, counter)
     assert fake_embedder.calls == []
+
+
+def test_staleness_is_known_without_the_model(make_settings, seed_corpus, fake_embedder,
+                                              counter):
+    settings = make_settings(seed_corpus)
+    from assistant.ingest import is_stale
+
+    assert is_stale(settings, fake_embedder.name)  # no index yet
+    ingest(settings, fake_embedder, counter)
+    assert not is_stale(settings, fake_embedder.name)
+    article = seed_corpus / "000_1c8cb6e4e6d5a0ae.txt"
+    article.write_text(article.read_text(encoding="utf-8") + "\n\nA new closing sentence "
+                       "was added to the article today.", encoding="utf-8")
+    assert is_stale(settings, fake_embedder.name)
+    assert is_stale(settings, "another-model")  # a different model means a rebuild
+
+
+def test_long_runs_show_progress(make_settings, tmp_path, fake_embedder, counter, capsys):
+    from benchmarks.synthetic_corpus import write_corpus
+
+    write_corpus(tmp_path / "many", 25)
+    settings = make_settings(tmp_path / "many")
+    store = build_store(settings, fake_embedder)
+    report = Ingestor(settings, store, fake_embedder, counter, progress=True).run()
+    assert len(report.added) == 25
+    assert "ingesting: 100%" in capsys.readouterr().err

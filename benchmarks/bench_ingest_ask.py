@@ -1,0 +1,152 @@
+"""Ingest and ask benchmark, beside a plain LlamaIndex baseline measured in the same run.
+
+Prints one JSON object per measurement and a final summary object. Not a test: it asserts
+nothing about time. Usage: ``python benchmarks/bench_ingest_ask.py [--chunks 5000]``.
+
+Ours: ``assistant ingest`` into embedded Chroma, then warm ``Assistant.ask`` (retrieval and
+answer). Baseline: ``VectorStoreIndex.from_documents`` with ``HuggingFaceEmbedding`` on the same
+model and files, the splitter set to the same chunk size and overlap, and warm
+``as_retriever().retrieve`` (it has no LLM-free answer step, so its latency is retrieval only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assistant.app import Assistant, build_embedder, run_ingest  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+from benchmarks.synthetic_corpus import write_corpus  # noqa: E402
+
+QUESTIONS = [
+    "Who denied the deployment?",
+    "Which agency made the allegation?",
+    "How many North Korean troops were reportedly in Russia?",
+    "Where were the troops being trained?",
+    "When did North Korea's representative make the statement?",
+    "Who is Robert Wood?",
+    "What is Pyongyang suspected of supplying to Russia?",
+    "Why is North Korea's denial unsurprising?",
+    "What did Xi Jinping say about the troops?",
+    "How much money did Russia pay North Korea?",
+]
+
+
+def emit(record: dict) -> dict:
+    print(json.dumps(record), flush=True)
+    return record
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))], 2)
+
+
+def latency(ask, rounds: int) -> dict:
+    ask(QUESTIONS[0])  # warm
+    times = []
+    for index in range(rounds):
+        started = time.perf_counter()
+        ask(QUESTIONS[index % len(QUESTIONS)])
+        times.append((time.perf_counter() - started) * 1000)
+    return {"p50_ms": percentile(times, 0.5), "p95_ms": percentile(times, 0.95),
+            "mean_ms": round(statistics.fmean(times), 2), "n": rounds}
+
+
+def ours(corpus: Path, work: Path, embedder, rounds: int) -> dict:
+    settings = Settings(corpus_dir=corpus, index_dir=work / "ours-index")
+    started = time.perf_counter()
+    first = run_ingest(settings, embedder)
+    first_s = time.perf_counter() - started
+    started = time.perf_counter()
+    second = run_ingest(settings, embedder)
+    second_s = time.perf_counter() - started
+    started = time.perf_counter()
+    assistant = Assistant.open(settings=settings, embedder=embedder)
+    open_s = time.perf_counter() - started
+    return {
+        "chunks": first.chunks_total,
+        "ingest_s": round(first_s, 2),
+        "chunks_per_s": round(first.chunks_total / first_s, 1),
+        "reingest_unchanged_s": round(second_s, 3),
+        "reingest_fraction": round(second_s / first_s, 4),
+        "reingest_embedded": second.chunks_embedded,
+        "open_s": round(open_s, 2),
+        "ask": latency(assistant.ask, rounds),
+    }
+
+
+def baseline(corpus: Path, model_dir: Path, settings: Settings, rounds: int) -> dict:
+    from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
+    from llama_index.core.node_parser import SentenceSplitter
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+    embed_model = HuggingFaceEmbedding(model_name=str(model_dir), device="cpu")
+    documents = SimpleDirectoryReader(str(corpus), required_exts=[".md", ".txt"]).load_data()
+    splitter = SentenceSplitter(chunk_size=settings.chunk_size,
+                                chunk_overlap=settings.chunk_overlap)
+
+    def build():
+        return VectorStoreIndex.from_documents(documents, embed_model=embed_model,
+                                               transformations=[splitter])
+
+    started = time.perf_counter()
+    index = build()
+    first_s = time.perf_counter() - started
+    chunks = len(index.docstore.docs)
+    started = time.perf_counter()
+    build()
+    second_s = time.perf_counter() - started
+    retriever = index.as_retriever(similarity_top_k=settings.top_k)
+    return {
+        "chunks": chunks,
+        "ingest_s": round(first_s, 2),
+        "chunks_per_s": round(chunks / first_s, 1),
+        "reingest_unchanged_s": round(second_s, 3),
+        "reingest_fraction": round(second_s / first_s, 4),
+        "ask": latency(retriever.retrieve, rounds),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chunks", type=int, default=5000, help="size of the generated corpus")
+    parser.add_argument("--rounds", type=int, default=100, help="questions timed per system")
+    args = parser.parse_args()
+    settings = Settings()
+    embedder = build_embedder(settings)
+    embedder.warm_up()
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    summary: dict = {"machine": {"cpus": os.cpu_count()}, "settings": {
+        "chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap,
+        "top_k": settings.top_k}}
+    try:
+        seed = work / "seed"
+        shutil.copytree(settings.corpus_dir, seed)
+        per_article = ours(seed, work / "probe", embedder, 1)["chunks"]
+        generated = work / "generated"
+        write_corpus(generated, -(-args.chunks // per_article))
+        for name, corpus in (("seed", seed), ("generated", generated)):
+            mine = emit({"corpus": name, "system": "assistant",
+                         **ours(corpus, work / name, embedder, args.rounds)})
+            base = emit({"corpus": name, "system": "llamaindex_baseline",
+                         **baseline(corpus, embedder.model_dir, settings, args.rounds)})
+            summary[name] = {"assistant": mine, "llamaindex_baseline": base}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    emit({"summary": summary})
+
+
+if __name__ == "__main__":
+    main()
