@@ -91,6 +91,7 @@ class Assistant:
         if overrides:
             settings = settings.model_copy(update=overrides)
         embedder = embedder or build_embedder(settings)
+        embedder.warm_up()  # load the model now, not inside the first question's timing
         store = build_store(settings, embedder)
         retriever = HybridRetriever(store, embedder, settings.dense_candidates,
                                     settings.lexical_candidates, settings.rrf_k)

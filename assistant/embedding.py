@@ -32,6 +32,8 @@ class Embedder(Protocol):
 
     name: str
 
+    def warm_up(self) -> None: ...
+
     def embed(self, texts: list[str]) -> np.ndarray: ...
 
 

@@ -62,6 +62,9 @@ class FakeEmbedder:
         self.dimensions = dimensions
         self.calls: list[list[str]] = []
 
+    def warm_up(self) -> None:
+        """Nothing to load."""
+
     def embed(self, texts: list[str]) -> np.ndarray:
         self.calls.append(list(texts))
         vectors = np.zeros((len(texts), self.dimensions), dtype=np.float32)
