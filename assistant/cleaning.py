@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from assistant.models import Span
+from assistant.sentences import trim_span
 
 MIN_PROSE_WORDS = 6
 
@@ -52,15 +53,6 @@ def _lines(text: str, block: Span) -> list[Span]:
     return spans
 
 
-def _strip(text: str, span: Span) -> Span:
-    start, end = span.start, span.end
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return Span(start, end)
-
-
 def is_prose(block_text: str) -> bool:
     """Whether a paragraph reads as article prose rather than page furniture."""
     stripped = block_text.strip()
@@ -80,7 +72,7 @@ def prose_spans(text: str) -> list[Span]:
     """
     kept: list[Span] = []
     for block in _blocks(text):
-        lines = [s for s in (_strip(text, s) for s in _lines(text, block)) if s.end > s.start]
+        lines = [s for s in (trim_span(text, s) for s in _lines(text, block)) if s.end > s.start]
         while len(lines) > 1 and _is_heading_line(text[lines[0].start : lines[0].end]):
             lines.pop(0)
         if not lines:

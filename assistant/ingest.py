@@ -209,7 +209,7 @@ class Ingestor:
                     report.chunks_embedded += len(chunks)
                     (report.updated if known else report.added).append(article.doc_id)
                 manifest.save()
-        manifest.save()
+        manifest.save()  # also records a rebuild or reconcile that left nothing to embed
         report.chunks_total = manifest.total_chunks()
         return report
 

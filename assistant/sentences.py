@@ -48,15 +48,17 @@ def split_sentences(text: str, span: Span | None = None) -> list[Span]:
         cut = match.end()
         if _is_abbreviation(text[cursor : match.start()].rstrip("\"'”’)]")):
             continue
-        spans.extend(_trimmed(text, cursor, cut))
+        spans.append(trim_span(text, Span(cursor, cut)))
         cursor = cut
-    spans.extend(_trimmed(text, cursor, end))
-    return spans
+    spans.append(trim_span(text, Span(cursor, end)))
+    return [span for span in spans if span.end > span.start]
 
 
-def _trimmed(text: str, start: int, end: int) -> list[Span]:
+def trim_span(text: str, span: Span) -> Span:
+    """The span without the whitespace at its ends (empty if it was all whitespace)."""
+    start, end = span.start, span.end
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    return [Span(start, end)] if end > start else []
+    return Span(start, end)

@@ -8,7 +8,7 @@ article id in their metadata so an article's entries can be replaced or removed 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -91,22 +91,11 @@ class ChromaStore:
 
     def put_article(self, chunks: list[Chunk], chunk_vectors: np.ndarray,
                     sentences: list[Sentence], sentence_vectors: np.ndarray) -> None:
-        for start in range(0, len(chunks), _PAGE):
-            part = chunks[start : start + _PAGE]
-            self.chunks.upsert(
-                ids=[c.chunk_id for c in part],
-                embeddings=chunk_vectors[start : start + _PAGE],
-                documents=[c.text for c in part],
-                metadatas=[_chunk_metadata(c) for c in part],
-            )
-        for start in range(0, len(sentences), _PAGE):
-            part = sentences[start : start + _PAGE]
-            self.sentences.upsert(
-                ids=[s.sentence_id for s in part],
-                embeddings=sentence_vectors[start : start + _PAGE],
-                documents=[s.text for s in part],
-                metadatas=[{"doc_id": s.doc_id, "start": s.start, "end": s.end} for s in part],
-            )
+        _upsert(self.chunks, [c.chunk_id for c in chunks], chunk_vectors,
+                [c.text for c in chunks], [_chunk_metadata(c) for c in chunks])
+        _upsert(self.sentences, [s.sentence_id for s in sentences], sentence_vectors,
+                [s.text for s in sentences],
+                [{"doc_id": s.doc_id, "start": s.start, "end": s.end} for s in sentences])
 
     def delete_article(self, doc_id: str) -> None:
         self.chunks.delete(where={"doc_id": doc_id})
@@ -114,30 +103,16 @@ class ChromaStore:
 
     def chunk_counts_by_article(self) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for metadata in self._all_metadata(self.chunks):
-            counts[metadata["doc_id"]] = counts.get(metadata["doc_id"], 0) + 1
+        for page in _pages(self.chunks, ["metadatas"]):
+            for metadata in page["metadatas"]:
+                counts[metadata["doc_id"]] = counts.get(metadata["doc_id"], 0) + 1
         return counts
 
-    def _all_metadata(self, collection) -> Iterable[dict]:
-        offset = 0
-        while True:
-            page = collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
-            yield from page["metadatas"]
-            if len(page["ids"]) < _PAGE:
-                return
-            offset += _PAGE
-
     def all_chunks(self) -> list[Chunk]:
-        chunks: list[Chunk] = []
-        offset = 0
-        while True:
-            page = self.chunks.get(include=["documents", "metadatas"], limit=_PAGE,
-                                   offset=offset)
-            chunks.extend(_to_chunk(i, d, m) for i, d, m in
-                          zip(page["ids"], page["documents"], page["metadatas"], strict=True))
-            if len(page["ids"]) < _PAGE:
-                break
-            offset += _PAGE
+        chunks = [_to_chunk(i, d, m)
+                  for page in _pages(self.chunks, ["documents", "metadatas"])
+                  for i, d, m in zip(page["ids"], page["documents"], page["metadatas"],
+                                     strict=True)]
         chunks.sort(key=lambda c: (c.doc_id, c.index))
         return chunks
 
@@ -155,6 +130,26 @@ class ChromaStore:
         found = self.sentences.get(ids=sentence_ids, include=["embeddings"])
         return {i: np.asarray(v, dtype=np.float32)
                 for i, v in zip(found["ids"], found["embeddings"], strict=True)}
+
+
+def _upsert(collection, ids: list[str], vectors: np.ndarray, documents: list[str],
+            metadatas: list[dict]) -> None:
+    """Write in pages, since Chroma limits how many records one call may carry."""
+    for start in range(0, len(ids), _PAGE):
+        end = start + _PAGE
+        collection.upsert(ids=ids[start:end], embeddings=vectors[start:end],
+                          documents=documents[start:end], metadatas=metadatas[start:end])
+
+
+def _pages(collection, include: list[str]) -> Iterator[dict]:
+    """Every record of a collection, a page at a time."""
+    offset = 0
+    while True:
+        page = collection.get(include=include, limit=_PAGE, offset=offset)
+        yield page
+        if len(page["ids"]) < _PAGE:
+            return
+        offset += _PAGE
 
 
 def _chunk_metadata(chunk: Chunk) -> dict:
