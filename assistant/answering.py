@@ -29,6 +29,7 @@ from assistant.answer_types import (
     predicate_term,
     question_type,
 )
+from assistant.chunking import sentence_id
 from assistant.followup import ResolvedQuestion
 from assistant.lexical import STOPWORDS, stem, terms, words
 from assistant.models import Citation, Passage
@@ -102,13 +103,14 @@ class ExtractiveAnswerer:
             return self.refusal("refusal_missing", missing=" or ".join(missing))
         kind = question_type(resolved.question)
         context_terms = set(terms(resolved.context)) - own_terms
-        scored = self._score(candidates, resolved.question, own_terms, context_terms,
-                             query_vector)
-        ranked = sorted(scored, key=lambda c: -self._typed_support(c, kind, own_terms))
+        vectors = self.sentence_vectors([c.sentence_id for c in candidates])
+        scored = self._score(candidates, resolved.question, kind, own_terms, context_terms,
+                             query_vector, vectors)
+        ranked = sorted(scored, key=lambda c: -c.support)
         best = ranked[0]
-        if self._typed_support(best, kind, own_terms) < self.min_support:
+        if best.support < self.min_support:
             return self.refusal()
-        chosen = self._choose(ranked, kind, own_terms)
+        chosen = self._choose(ranked, vectors)
         short = self._short_answer(resolved.question, kind, best, own_terms)
         if short is None and kind != OTHER:
             neighbour = _neighbour_with_answer(best, scored, kind, own_terms)
@@ -132,8 +134,6 @@ class ExtractiveAnswerer:
         return found.text if found else None
 
     def _candidates(self, passages: Sequence[Passage]) -> list[Candidate]:
-        from assistant.chunking import sentence_id
-
         seen: dict[str, Candidate] = {}
         for passage in passages:
             chunk = passage.chunk
@@ -158,9 +158,11 @@ class ExtractiveAnswerer:
                     missing.append(name)
         return missing
 
-    def _score(self, candidates: list[Candidate], question: str, own: set[str],
-               context: set[str], query_vector: np.ndarray) -> list[Candidate]:
-        vectors = self.sentence_vectors([c.sentence_id for c in candidates])
+    def _score(self, candidates: list[Candidate], question: str, kind: str, own: set[str],
+               context: set[str], query_vector: np.ndarray,
+               vectors: dict[str, np.ndarray]) -> list[Candidate]:
+        """Support = meaning and weighted word coverage, lowered when a question that wants a
+        name, number, time or place meets a sentence without one."""
         weights = {t: self.idf(t) for t in own}
         predicate = predicate_term(question)
         if predicate in weights:
@@ -174,26 +176,22 @@ class ExtractiveAnswerer:
             vector = vectors.get(candidate.sentence_id)
             dense = float(np.dot(vector, query_vector)) if vector is not None else 0.0
             support = _DENSE_WEIGHT * dense + (1 - _DENSE_WEIGHT) * lexical
+            if kind != OTHER and not find_answer(kind, candidate.text, own):
+                support *= _TYPE_PENALTY
             scored.append(Candidate(candidate.sentence_id, candidate.passage, candidate.text,
                                     candidate.start, candidate.end, support, lexical))
         return scored
 
-    def _typed_support(self, candidate: Candidate, kind: str, own: set[str]) -> float:
-        if kind == OTHER or find_answer(kind, candidate.text, own):
-            return candidate.support
-        return candidate.support * _TYPE_PENALTY
-
-    def _choose(self, ranked: list[Candidate], kind: str, own: set[str]) -> list[Candidate]:
+    def _choose(self, ranked: list[Candidate],
+                vectors: dict[str, np.ndarray]) -> list[Candidate]:
         """The best sentence, then close runners-up that add something, at most a few."""
         best = ranked[0]
-        floor = max(self.min_support, self._typed_support(best, kind, own) * 0.85)
+        floor = max(self.min_support, best.support * 0.85)
         chosen = [best]
-        vectors = self.sentence_vectors([c.sentence_id for c in ranked[1:8]] +
-                                        [best.sentence_id])
         for candidate in ranked[1:8]:
             if len(chosen) >= self.max_sentences:
                 break
-            if self._typed_support(candidate, kind, own) < floor or candidate.lexical == 0:
+            if candidate.support < floor or candidate.lexical == 0:
                 continue
             if any(_similar(vectors, candidate, other) for other in chosen):
                 continue
