@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -178,8 +178,7 @@ class ExtractiveAnswerer:
             support = _DENSE_WEIGHT * dense + (1 - _DENSE_WEIGHT) * lexical
             if kind != OTHER and not find_answer(kind, candidate.text, own):
                 support *= _TYPE_PENALTY
-            scored.append(Candidate(candidate.sentence_id, candidate.passage, candidate.text,
-                                    candidate.start, candidate.end, support, lexical))
+            scored.append(replace(candidate, support=support, lexical=lexical))
         return scored
 
     def _choose(self, ranked: list[Candidate],

@@ -123,6 +123,9 @@ class TermRarity:
             frequencies.update(set(terms(text)))
             known.update(words(text))
         self.words = known
+        self._by_initial: dict[str, list[str]] = {}
+        for word in sorted(known):
+            self._by_initial.setdefault(word[0], []).append(word)
         self.size = len(texts)
         self._frequencies = frequencies
 
@@ -141,7 +144,8 @@ class TermRarity:
             if (len(lowered) < 5 or lowered in self.words or lowered in STOPWORDS
                     or not lowered.isalpha()):
                 return word
-            pool = [w for w in self.words if w[0] == lowered[0] and abs(len(w) - len(lowered)) <= 2]
+            pool = [w for w in self._by_initial.get(lowered[0], ())
+                    if abs(len(w) - len(lowered)) <= 2]
             close = difflib.get_close_matches(lowered, pool, n=1, cutoff=0.82)
             if not close:
                 return word
