@@ -1,7 +1,7 @@
 """The composition root: the one place that builds and wires every stage.
 
 ``Assistant.open`` builds the settings, the embedding model, the Chroma store, the retriever and
-the answerer, and hands each its collaborators. The CLI, the tests and (later) the chat page all
+the answerer, and hands each its collaborators. The CLI, the tests and the chat page all
 go through it, so they behave alike.
 """
 
@@ -16,7 +16,7 @@ from assistant.answering import ExtractiveAnswerer, strip_instructions
 from assistant.embedding import Embedder, SentenceTransformerEmbedder, model_dir_for
 from assistant.followup import resolve_followup
 from assistant.ingest import Ingestor, IngestReport, fingerprint, is_stale
-from assistant.models import Answer, Turn
+from assistant.models import Answer, Chunk, Turn
 from assistant.prompts import Prompts
 from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
@@ -109,10 +109,22 @@ class Assistant:
     def chunk_count(self) -> int:
         return len(self.retriever.chunks)
 
+    @property
+    def article_count(self) -> int:
+        return len({c.doc_id for c in self.retriever.chunks})
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        """The indexed passage a citation points into, for showing the quote in context."""
+        return self.retriever.chunk(chunk_id)
+
     def ask(self, question: str, history: Sequence[Any] | None = None) -> Answer:
         started = time.perf_counter()
         question = question.strip()
         turns = to_turns(history)
+        if len(question) > self.settings.max_question_chars:
+            draft = self.answerer.refusal("question_too_long", length=str(len(question)),
+                                          limit=str(self.settings.max_question_chars))
+            return Answer(question, draft.answer, None, True, (), _timings(started, started))
         asked = self.retriever.rarity.correct_spelling(strip_instructions(question))
         resolved = resolve_followup(asked, turns)
         if not self.retriever.chunks:

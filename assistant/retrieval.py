@@ -40,6 +40,9 @@ class HybridRetriever:
                      for span, text in zip(c.sentences, c.sentence_texts(), strict=True)}
         self.rarity = TermRarity(list(sentences.values()))
 
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        return self._by_id.get(chunk_id)
+
     def retrieve(self, query: str, top_k: int,
                  query_vector: np.ndarray | None = None) -> list[Passage]:
         if self.bm25 is None:

@@ -79,6 +79,18 @@ class Settings(BaseSettings):
         description="Smallest support score of the best sentence for the question to count "
         "as answered; below it the assistant says the coverage does not say.",
     )
+    max_question_chars: int = Field(
+        1000, ge=1, description="Longest question accepted; longer ones are refused before "
+        "any retrieval."
+    )
+    ui_host: str = Field("127.0.0.1", description="Address the chat page listens on.")
+    ui_port: int = Field(7860, ge=0, le=65535, description="Port of the chat page.")
+    ui_concurrency_limit: int = Field(
+        2, ge=1, description="Questions the chat page answers at the same time."
+    )
+    ui_queue_size: int = Field(
+        64, ge=1, description="Questions waiting beyond that before new ones are turned away."
+    )
     prompts_dir: Path = Field(
         PROJECT_ROOT / "prompts", description="Folder of the fixed texts and templates."
     )

@@ -144,3 +144,20 @@ def test_python_api_opens_by_folders(assistant, real_embedder):
                               settings=settings, embedder=real_embedder)
     assert reopened.chunk_count == assistant.chunk_count > 0
     assert reopened.ask("Who denied the deployment?").to_dict()["short_answer"] == "North Korea"
+
+
+def test_an_oversized_question_is_refused_before_any_retrieval(make_settings, seed_corpus,
+                                                               fake_embedder, monkeypatch):
+    settings = make_settings(seed_corpus, max_question_chars=50)
+    run_ingest(settings, fake_embedder)
+    assistant = Assistant.open(settings=settings, embedder=fake_embedder)
+    searched = []
+    monkeypatch.setattr(assistant.retriever, "retrieve", lambda *a, **k: searched.append(a))
+    embedded_before = fake_embedder.texts_embedded
+    result = assistant.ask("Who denied the deployment? " * 3)
+    assert result.refused and result.citations == ()
+    assert result.answer.startswith("That question is too long to answer (80 characters; "
+                                    "the limit is 50)")
+    assert fake_embedder.texts_embedded == embedded_before and searched == []
+    monkeypatch.undo()
+    assert not assistant.ask("Who denied the deployment?").refused  # 26 characters pass

@@ -42,13 +42,16 @@ def test_settings_have_descriptions_and_reject_nonsense():
 
 def test_every_prompt_renders():
     prompts = Prompts(PROJECT_ROOT / "prompts")
-    values = {"missing": "Xi Jinping", "short_answer": "North Korea", "sentence": "It did."}
+    values = {"missing": "Xi Jinping", "short_answer": "North Korea", "sentence": "It did.",
+              "length": "1200", "limit": "1000"}
     assert set(prompts.names()) >= {"refusal", "refusal_missing", "empty_question",
-                                     "empty_index", "answer_lead"}
+                                     "empty_index", "answer_lead", "question_too_long",
+                                     "engine_error", "examples"}
     for name in prompts.names():
         rendered = prompts.render(name, **values)
         assert rendered and "{" not in rendered
     assert prompts.render("refusal").startswith("The coverage doesn't say")
+    assert "1200 characters; the limit is 1000" in prompts.render("question_too_long", **values)
     with pytest.raises(FileNotFoundError, match="prompt 'nope' is missing"):
         prompts.render("nope")
 
