@@ -4,10 +4,11 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run ingest test lint bench clean
+.PHONY: install browser run ingest test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,13 +20,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The page's browser tests drive Debian's Chromium; install it once when it is missing.
+browser:
+	@test -x /usr/bin/chromium || { \
+	  command -v apt-get >/dev/null || { echo "install Chromium at /usr/bin/chromium"; exit 1; }; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; }
+
 run: install
-	$(VENV)/bin/assistant ask --ingest-if-stale "Who denied the deployment?"
+	$(VENV)/bin/assistant serve --ingest-if-stale
 
 ingest: install
 	$(VENV)/bin/assistant ingest
 
-test: install
+test: install browser
 	$(PY) -m pytest
 
 lint: install

@@ -30,8 +30,14 @@ def _parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", parents=[common], help="answer a question")
     ask.add_argument("question", help='the question, or "-" to read JSON Lines from stdin')
     ask.add_argument("--json", action="store_true", help="print JSON results")
-    ask.add_argument("--ingest-if-stale", action="store_true",
-                     help="ingest first when the corpus changed since the last ingest")
+    serve = commands.add_parser("serve", parents=[common], help="open the chat page")
+    serve.add_argument("--host", default=argparse.SUPPRESS,
+                       help="address to listen on (env ASSISTANT_UI_HOST; default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=argparse.SUPPRESS,
+                       help="port to listen on (env ASSISTANT_UI_PORT; default 7860)")
+    for command in (ask, serve):
+        command.add_argument("--ingest-if-stale", action="store_true",
+                             help="ingest first when the corpus changed since the last ingest")
     return parser
 
 
@@ -50,12 +56,20 @@ def main(argv: list[str] | None = None) -> int:
                 overrides["corpus_dir"] = args.corpus
             if "index" in args:
                 overrides["index_dir"] = args.index
+            if "host" in args:
+                overrides["ui_host"] = args.host
+            if "port" in args:
+                overrides["ui_port"] = args.port
             settings = Settings(**overrides)
         except ValidationError as error:
             first = error.errors()[0]
             _fail(f"invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
         if args.command == "ingest":
             return _ingest(settings, args.json)
+        if args.ingest_if_stale:
+            _ingest_if_stale(settings)
+        if args.command == "serve":
+            return _serve(settings)
         return _ask(settings, args)
     except KeyboardInterrupt:
         print("assistant: interrupted", file=sys.stderr)
@@ -93,12 +107,41 @@ def _ingest(settings, as_json: bool) -> int:
     return EXIT_SKIPPED if report.skipped else EXIT_OK
 
 
-def _ask(settings, args) -> int:
-    from assistant.app import Assistant, index_is_stale, run_ingest
+def _ingest_if_stale(settings) -> None:
+    from assistant.app import index_is_stale, run_ingest
 
-    if args.ingest_if_stale and index_is_stale(settings):
+    if index_is_stale(settings):
         report = run_ingest(settings)
         print(f"ingested: {report.summary()}", file=sys.stderr)
+
+
+def _serve(settings) -> int:
+    """Open the chat page; the model loads while the web framework imports."""
+    import logging
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assistant.app import Assistant
+    from assistant.prompts import Prompts
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
+                        "%(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        opening = pool.submit(Assistant.open, settings=settings)
+        from assistant import web
+
+        assistant = opening.result()
+    examples = Prompts(settings.prompts_dir).render("examples").splitlines()
+    page = web.build_page(assistant, [q.strip() for q in examples if q.strip()])
+    print(f"assistant: chat page on http://{settings.ui_host}:{settings.ui_port}",
+          file=sys.stderr, flush=True)
+    web.launch(page, settings)
+    return EXIT_OK
+
+
+def _ask(settings, args) -> int:
+    from assistant.app import Assistant
+
     assistant = Assistant.open(settings=settings)
     if args.question == "-":
         return _ask_stream(assistant)

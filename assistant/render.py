@@ -1,0 +1,116 @@
+"""HTML for the chat page: answers with clickable ``[n]`` markers and the sources panel.
+
+Everything that comes from an article or a user is escaped here, once, before it reaches the
+page: HTML special characters and every character Markdown gives a meaning to become numeric
+character references, so no markup, script, image or link inside an article or a question is
+ever interpreted. The only markup on the page is what these functions write themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from assistant.models import Answer, Chunk, Citation
+
+_MARKER = re.compile(r"\[(\d+)\]")
+# HTML specials plus Markdown's syntax characters (and ':' so no text turns into an autolink).
+_SPECIAL = set("&<>\"'\\`*_{}[]()#+-.!|~:=")
+
+
+def escape(text: str) -> str:
+    """Text shown literally whether the page renders it as HTML or as Markdown."""
+    return "".join(f"&#{ord(ch)};" if ch in _SPECIAL else ch for ch in text)
+
+
+def source_anchor(turn: int, n: int) -> str:
+    return f"src-{turn}-{n}"
+
+
+def answer_pieces(answer: Answer) -> list[str]:
+    """The answer text cut after each citation marker: the units the page streams in."""
+    return [p for p in re.split(r"(?<=\])\s+", answer.answer) if p] or [answer.answer]
+
+
+def answer_html(answer: Answer, turn: int, text: str | None = None) -> str:
+    """The answer (or a prefix of it) with each valid ``[n]`` linked to its source."""
+    text = answer.answer if text is None else text
+    if answer.refused:
+        return (f'<span class="refusal-badge">Not in the coverage</span> '
+                f'<span class="refusal">{escape(text)}</span>')
+    by_n = {c.n: c for c in answer.citations}
+    out: list[str] = []
+    cursor = 0
+    for match in _MARKER.finditer(text):
+        citation = by_n.get(int(match.group(1)))
+        if citation is None:
+            continue
+        out.append(_segment(text[cursor:match.start()], answer.short_answer if not out else None))
+        out.append(_marker(citation, turn))
+        cursor = match.end()
+    out.append(_segment(text[cursor:], answer.short_answer if not out else None))
+    return "".join(out)
+
+
+def _segment(text: str, short_answer: str | None) -> str:
+    """Escaped text; the short answer, where the first sentence holds it, in bold."""
+    at = text.find(short_answer) if short_answer else -1
+    if at < 0:
+        return escape(text)
+    end = at + len(short_answer)
+    return f"{escape(text[:at])}<strong>{escape(text[at:end])}</strong>{escape(text[end:])}"
+
+
+def _marker(citation: Citation, turn: int) -> str:
+    hint = escape(f"{citation.title}: “{citation.quote}”" if citation.title else citation.quote)
+    return (f'<a class="cite" href="#{source_anchor(turn, citation.n)}" '
+            f'title="{hint}">'
+            f"&#91;{citation.n}&#93;</a>")
+
+
+def error_html(message: str) -> str:
+    return f'<span class="engine-error">{escape(message)}</span>'
+
+
+def sources_html(answers: Sequence[Answer], chunk: Callable[[str], Chunk | None]) -> str:
+    """The sources of every answer so far, newest first, each quote shown in its passage."""
+    blocks = []
+    for turn in range(len(answers), 0, -1):
+        answer = answers[turn - 1]
+        if not answer.citations:
+            continue
+        items = "".join(_source(c, turn, chunk(c.chunk_id)) for c in answer.citations)
+        blocks.append(f'<section class="turn-sources"><h4>Sources for “{escape(answer.question)}”'
+                      f"</h4>{items}</section>")
+    if not blocks:
+        return ('<div class="sources-empty">Sources appear here: each cited sentence is shown '
+                "highlighted inside its passage.</div>")
+    return "".join(blocks)
+
+
+def _source(citation: Citation, turn: int, chunk: Chunk | None) -> str:
+    byline = " · ".join(escape(x) for x in (citation.source, citation.published) if x)
+    link = ""
+    if citation.url.startswith(("https://", "http://")):
+        link = (f' <a class="source-link" href="{escape(citation.url)}" target="_blank" '
+                f'rel="noopener noreferrer nofollow">open article</a>')
+    return (f'<div class="source" id="{source_anchor(turn, citation.n)}">'
+            f'<div class="source-head"><span class="source-n">&#91;{citation.n}&#93;</span> '
+            f'<span class="source-title">{escape(citation.title or citation.doc_id)}</span>'
+            f'{f" <span class=source-byline>{byline}</span>" if byline else ""}{link}</div>'
+            f'<blockquote class="passage">{passage_html(citation, chunk)}</blockquote>'
+            f'<div class="source-where">{escape(citation.doc_id)}, characters '
+            f"{citation.start}–{citation.end}</div></div>")
+
+
+def passage_html(citation: Citation, chunk: Chunk | None) -> str:
+    """The passage around the cited sentence, with that sentence marked."""
+    if chunk is None:
+        return f"<mark>{escape(citation.quote)}</mark>"
+    parts = []
+    for span, text in zip(chunk.sentences, chunk.sentence_texts(), strict=True):
+        cited = (span.start, span.end) == (citation.start, citation.end)
+        parts.append(f"<mark>{escape(text)}</mark>" if cited else escape(text))
+    if not any("<mark>" in p for p in parts):
+        parts.append(f"<mark>{escape(citation.quote)}</mark>")
+    return " ".join(parts)

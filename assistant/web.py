@@ -1,0 +1,162 @@
+"""The chat page: a Gradio chat beside a panel of the cited sources.
+
+The page is a thin shell over ``Assistant.ask``: each browser session keeps its own
+conversation in ``gr.State`` and sends it as ``history``, exactly as the CLI and the JSON API
+do, so follow-ups resolve the same way everywhere. All HTML comes from ``assistant.render``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+import gradio as gr
+
+from assistant.models import Answer, Chunk, Turn
+from assistant.prompts import Prompts
+from assistant.render import answer_html, answer_pieces, error_html, escape, sources_html
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).with_name("static")
+
+
+class Engine(Protocol):
+    """What the page needs from the assistant (``Assistant`` satisfies it)."""
+
+    settings: Settings
+
+    @property
+    def article_count(self) -> int: ...
+
+    @property
+    def chunk_count(self) -> int: ...
+
+    def chunk(self, chunk_id: str) -> Chunk | None: ...
+
+    def ask(self, question: str, history: Sequence[Any] | None = None) -> Answer: ...
+
+
+@dataclass
+class Conversation:
+    """One browser session: its turns (sent back as history), answers (for the sources panel)
+    and the chat as shown (which also holds error notes that are not history)."""
+
+    turns: list[Turn] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
+    messages: list[dict[str, str]] = field(default_factory=list)  # the chat as displayed
+
+    def history(self) -> list[dict[str, str]]:
+        return [{"role": t.role, "content": t.content} for t in self.turns]
+
+
+def corpus_line(engine: Engine) -> str:
+    settings = engine.settings
+    where = (f"Chroma server {settings.chroma_host}:{settings.chroma_port}"
+             if settings.uses_server else f"{settings.corpus_dir.name}/")
+    articles, chunks = engine.article_count, engine.chunk_count
+    return (f'<div class="corpus-line">Answering from <b>{articles} article'
+            f'{"s" if articles != 1 else ""}</b> ({chunks} indexed passages) in '
+            f"{escape(where)}. Every statement links to the sentence it comes from.</div>")
+
+
+def build_page(engine: Engine, examples: Sequence[str]) -> gr.Blocks:
+    """The Blocks app; ``serve`` launches it, tests may mount or launch it themselves."""
+    prompts = Prompts(engine.settings.prompts_dir)
+    respond = _responder(engine, prompts)
+    with gr.Blocks(title="News coverage assistant", analytics_enabled=False) as page:
+        conversation = gr.State(Conversation())
+        gr.HTML('<h1 class="page-title">News coverage assistant</h1>' + corpus_line(engine))
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(
+                    label="Conversation", height=560, elem_id="chat",
+                    examples=[{"text": q} for q in examples],
+                    placeholder="Ask about the coverage. Answers quote the articles and cite "
+                                "each sentence; if the coverage doesn't say, the assistant "
+                                "says so.",
+                    buttons=["copy"], sanitize_html=True, render_markdown=True,
+                )
+                with gr.Row():
+                    question = gr.Textbox(
+                        show_label=False, placeholder="Ask a question about the coverage…",
+                        scale=8, elem_id="question", autofocus=True, submit_btn=False,
+                        max_length=engine.settings.max_question_chars + 1,
+                    )
+                    ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                new = gr.Button("New conversation", elem_id="new-conversation", size="sm")
+            with gr.Column(scale=2, elem_id="sources-column"):
+                sources = gr.HTML(sources_html([], engine.chunk), label="Sources",
+                                  elem_id="sources", padding=False)
+        outputs = [chat, sources, conversation, question]
+        question.submit(respond, [question, conversation], outputs, api_name="ask")
+        ask.click(respond, [question, conversation], outputs, api_visibility="private")
+        chat.example_select(_example_text, None, question, api_visibility="private").then(
+            respond, [question, conversation], outputs, api_visibility="private")
+        new.click(lambda: ([], sources_html([], engine.chunk), Conversation(), ""), None,
+                  outputs, api_name="new_conversation")
+        chat.clear(lambda: (sources_html([], engine.chunk), Conversation()), None,
+                   [sources, conversation], api_visibility="private")
+    return page
+
+
+def _example_text(selected: gr.SelectData) -> str:
+    return selected.value["text"] if isinstance(selected.value, dict) else str(selected.value)
+
+
+def _responder(engine: Engine, prompts: Prompts) -> Callable[..., Iterator[tuple]]:
+    def respond(message: str, conversation: Conversation) -> Iterator[tuple]:
+        """Answer one message, streaming the answer in one cited sentence at a time.
+
+        The chat shown is rebuilt from the session's own conversation, never from what the
+        client sends, so an API client sees exactly its own turns.
+        """
+        message = (message or "").strip()
+        shown = conversation.messages + [{"role": "user", "content": escape(message)}]
+        panel = sources_html(conversation.answers, engine.chunk)
+        yield shown, panel, conversation, ""
+        try:
+            answer = engine.ask(message, conversation.history())
+        except Exception:  # noqa: BLE001 - the page must stay usable whatever the engine does
+            log.exception("answering %r failed", message[:200])
+            failed = {"role": "assistant", "content": error_html(prompts.render("engine_error"))}
+            conversation = replace(conversation, messages=shown + [failed])
+            yield conversation.messages, panel, conversation, ""
+            return
+        turn = len(conversation.answers) + 1
+        text = ""
+        for piece in answer_pieces(answer):
+            text = f"{text} {piece}".strip()
+            reply = {"role": "assistant", "content": answer_html(answer, turn, text)}
+            yield shown + [reply], panel, conversation, ""
+        conversation = Conversation(
+            conversation.turns + [Turn("user", message), Turn("assistant", answer.answer)],
+            conversation.answers + [answer], shown + [reply])
+        yield conversation.messages, sources_html(conversation.answers, engine.chunk), \
+            conversation, ""
+
+    return respond
+
+
+def launch(page: gr.Blocks, settings: Settings, block: bool = True) -> None:
+    """Serve the page on the configured address, with the queue limits from settings."""
+    page.queue(default_concurrency_limit=settings.ui_concurrency_limit,
+               max_size=settings.ui_queue_size)
+    page.launch(
+        server_name=settings.ui_host, server_port=settings.ui_port, share=False,
+        prevent_thread_lock=not block, show_error=False, quiet=True, ssr_mode=False,
+        theme=_theme(), css=(STATIC / "page.css").read_text(encoding="utf-8"),
+        js=(STATIC / "page.js").read_text(encoding="utf-8"),
+        blocked_paths=[str(settings.corpus_dir), str(settings.index_dir)],
+        footer_links=[], pwa=False, mcp_server=False,
+    )
+
+
+def _theme() -> gr.themes.Base:
+    """A theme on the reader's own fonts, so the page fetches nothing from the internet."""
+    system = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "sans-serif"]
+    mono = ["ui-monospace", "SFMono-Regular", "Menlo", "monospace"]
+    return gr.themes.Soft(font=system, font_mono=mono)
