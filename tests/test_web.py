@@ -1,0 +1,97 @@
+"""The chat page served in-process over a recording fake engine: sessions, history, failures,
+queue limits. The real page on the real engine is in test_page_e2e.py."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from gradio_client import Client
+
+from assistant import web
+from assistant.models import Answer, Chunk, Citation, Span
+
+from .conftest import _free_port
+
+
+class FakeEngine:
+    """Answers "<question>" with a one-sentence cited answer; records every call."""
+
+    def __init__(self, settings) -> None:
+        self.settings = settings
+        self.calls: list[tuple[str, list[dict]]] = []
+        self.lock = threading.Lock()
+        self.article_count, self.chunk_count = 2, 7
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        return Chunk(chunk_id, "doc.txt", 0, "Said it.", (Span(0, 8),), title="Doc")
+
+    def ask(self, question, history=None) -> Answer:
+        with self.lock:
+            self.calls.append((question, list(history or [])))
+        if "explode" in question:
+            raise RuntimeError("engine broke")
+        quote = "Said it."
+        return Answer(question, f"Answer to {question}. [1]", None, False,
+                      (Citation(1, "doc.txt", "Doc", "", "", "", "c1", quote, 0, 8),))
+
+
+@pytest.fixture
+def served(make_settings):
+    settings = make_settings(ui_port=_free_port(), ui_queue_size=5, ui_concurrency_limit=3)
+    engine = FakeEngine(settings)
+    page = web.build_page(engine, ["Who denied the deployment?", "Another example?"])
+    web.launch(page, settings, block=False)
+    yield page, engine, f"http://127.0.0.1:{settings.ui_port}/"
+    page.close()
+
+
+def bot_text(chat: list[dict]) -> str:
+    return chat[-1]["content"][0]["text"] if isinstance(chat[-1]["content"], list) \
+        else chat[-1]["content"]
+
+
+def test_queue_limits_come_from_settings_and_share_stays_off(served):
+    page, _, _ = served
+    assert page._queue.max_size == 5
+    assert page._queue.default_concurrency_limit == 3
+    assert page.share is False
+    assert page.config["components"]  # the page was built and is being served
+
+
+def test_history_is_sent_back_and_sessions_do_not_mix(served):
+    _, engine, url = served
+    alice, bob = Client(url, verbose=False), Client(url, verbose=False)
+    alice.predict("alpha one", api_name="/ask")
+    bob.predict("bravo one", api_name="/ask")
+    chat, _, cleared = alice.predict("alpha two", api_name="/ask")
+    assert cleared == ""
+    assert [m["role"] for m in chat] == ["user", "assistant"] * 2
+    assert "alpha one" in str(chat) and "bravo" not in str(chat)
+    question, history = engine.calls[-1]
+    assert question == "alpha two"
+    assert history == [{"role": "user", "content": "alpha one"},
+                       {"role": "assistant", "content": "Answer to alpha one. [1]"}]
+    bob.predict("new", api_name="/new_conversation")
+    bob.predict("bravo again", api_name="/ask")
+    assert engine.calls[-1] == ("bravo again", [])
+
+
+def test_engine_failure_shows_a_message_and_the_page_keeps_answering(served, caplog):
+    _, engine, url = served
+    client = Client(url, verbose=False)
+    chat, sources, _ = client.predict("please explode", api_name="/ask")
+    assert "Something went wrong" in bot_text(chat)
+    assert "Traceback" not in str(chat) and "engine broke" not in str(chat)
+    assert any("answering" in r.getMessage() and r.exc_info for r in caplog.records)
+    chat, sources, _ = client.predict("calm question", api_name="/ask")
+    assert "Answer to calm question" in bot_text(chat)
+    assert engine.calls[-1] == ("calm question", [])  # the failed turn is not history
+    assert 'id="src-1-1"' in sources and "<mark>Said it&#46;</mark>" in sources
+
+
+def test_the_page_shows_the_corpus_and_examples(served):
+    page, _, _ = served
+    config = str(page.config)
+    assert "2 articles" in config and "7 indexed passages" in config
+    assert "Who denied the deployment?" in config and "New conversation" in config
