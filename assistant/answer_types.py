@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from assistant.lexical import STOPWORDS, stem, words
 
 WHO, WHEN, WHERE, HOW_MANY, OTHER = "who", "when", "where", "how_many", "other"
+STRICT_KINDS = frozenset({HOW_MANY, WHEN})  # only a sentence holding a count or a date answers
 
 _ENTITY_NOUNS = frozenset(
     """agency agencies country countries nation nations organization organisation group
@@ -56,7 +57,8 @@ ENTITY = re.compile(
     _CAPITALISED + r"(?:(?:\s+|" + _CONNECTOR + r")" + _CAPITALISED + r")*"
     r"(?:\s+\([A-Z][A-Za-z]+\))?"
 )
-PLACE = re.compile(r"\b(?:in|at|to|from|near|inside|across)\s+(?:the\s+)?(" + ENTITY.pattern + ")")
+PLACE = re.compile(r"\b(?:in|at|to|from|near|inside|across|before)\s+(?:the\s+)?("
+                   + ENTITY.pattern + ")")
 _SENTENCE_OPENERS = frozenset(
     """the a an this that these those it its in on at for but and though although however
     according while when after before if as with by from over during since despite both
@@ -107,6 +109,16 @@ def predicate_term(question: str) -> str | None:
     return stem(verb)
 
 
+def counted_noun(question: str) -> str | None:
+    """The noun a "how many" question counts: "troops" in "How many North Korean troops …"."""
+    match = re.search(r"\bhow\s+(?:many|much)\s+((?:[\w’'-]+\s+){0,3}?)([a-z]+s)\b", question,
+                      re.IGNORECASE)
+    if match:
+        return match.group(2).lower()
+    match = re.search(r"\bhow\s+(?:many|much)\s+([a-z]+)", question, re.IGNORECASE)
+    return match.group(1).lower() if match else None
+
+
 def asked_noun(question: str) -> str | None:
     """The noun in "which agency …" / "what country …", the head of the answer phrase."""
     match = re.search(r"\b(?:which|what)\s+(\w+)(?:\s+(\w+))?", question, re.IGNORECASE)
@@ -153,6 +165,78 @@ def object_phrase(question: str, sentence: str) -> Found | None:
                 start = match.end() + after.start(1)
                 return Found(after.group(1), start, start + len(after.group(1)))
     return None
+
+
+_AUXILIARY = frozenset("has have had is was were are be been being will would could should "
+                       "may might must can did does do".split())
+_VERB_ADVERBS = frozenset("first also later then once recently already still".split())
+_SPEECH = frozenset("say says said argue argues argued claim claims claimed think thinks "
+                    "believe believes believed".split())
+_CLAUSE_START = re.compile(r".*(?:,|\b(?:that|which|who|while|although|though|because|but|and|"
+                           r"as|if|when|after|before|since)\s)", re.DOTALL)
+
+
+def asked_action(question: str) -> str | None:
+    """The verb of a "who did it" question: "denied" in "Who has denied …", "made" in
+    "Who made …" (auxiliaries are skipped; "Who did X summon?" asks for an object)."""
+    tokens = re.findall(r"[\w’'-]+", question.lower())
+    if not tokens or tokens[0] != "who" or _OBJECT_QUESTION.match(question):
+        return None
+    for token in tokens[1:5]:
+        if token not in _AUXILIARY and token not in _VERB_ADVERBS and not token.endswith("ly"):
+            return token
+    return None
+
+
+def actor_phrase(question: str, sentence: str) -> Found | None:
+    """Who did the asked action in ``sentence``: the agent of a passive ("made by one of
+    North Korea's representatives"), the source of an attribution ("According to analysts"
+    for "Who says …?"), or the subject before the verb ("However, North Korea has denied")."""
+    verb = asked_action(question)
+    if verb is None:
+        return None
+    if verb in _SPEECH:
+        source = re.match(r"\s*According to ([^,]{2,60}),", sentence)
+        return _trim_leading(source.group(1), source.start(1)) if source else None
+    target = stem(verb)
+    for match in re.finditer(r"[\w’'-]+", sentence):
+        if stem(match.group(0).lower()) != target:
+            continue
+        agent = re.match(r"\s+by\s+((?:[\w’'-]+\s+){0,5}?[\w’'-]+(?:\s+\([^)]{1,20}\))?)"
+                         + _PHRASE_STOP, sentence[match.end():])
+        if agent:
+            return _trim_leading(agent.group(1), match.end() + agent.start(1))
+        return _subject_before(sentence, match.start())
+    return None
+
+
+def _subject_before(sentence: str, verb_at: int) -> Found | None:
+    before = sentence[:verb_at].rstrip()
+    while True:  # drop auxiliaries and adverbs between subject and verb
+        last = re.search(r"([\w’'-]+)$", before)
+        word = last.group(1).lower() if last else ""
+        if not last or not (word in _AUXILIARY or word in _VERB_ADVERBS or
+                            word in ("not", "long") or word.endswith("ly")):
+            break
+        before = before[:last.start()].rstrip()
+    if not before:
+        return None
+    if before.endswith(","):
+        # "Russia, facing mounting scrutiny, has downplayed": the subject opens the sentence.
+        opening = re.match(r"\s*([^,]{2,80})(?:,\s*([A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)+),)?",
+                           sentence)
+        if opening and opening.group(2):  # "U.S. Ambassador …, Robert Wood," names the person
+            return Found(opening.group(2), opening.start(2), opening.end(2))
+        found = _trim_leading(opening.group(1), opening.start(1)) if opening else None
+    else:
+        clause = _CLAUSE_START.match(before)
+        start = clause.end() if clause else 0
+        found = _trim_leading(before[start:].strip(), start + len(before[start:]) -
+                              len(before[start:].lstrip()))
+    if found is None or len(found.text.split()) > 10 or \
+            found.text.lower() in ("it", "he", "she", "they", "this", "that"):
+        return None
+    return found
 
 
 def described_name(question: str) -> str | None:

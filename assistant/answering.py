@@ -18,10 +18,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from assistant.answer_types import (
+    HOW_MANY,
     OTHER,
     PREDICATE_WEIGHT,
+    STRICT_KINDS,
+    WHO,
+    actor_phrase,
     appositive,
     asked_noun,
+    counted_noun,
     described_name,
     find_answer,
     headed_phrase,
@@ -42,9 +47,12 @@ _INSTRUCTION = re.compile(
     re.IGNORECASE,
 )
 _TYPE_PENALTY = 0.75
-_CONTEXT_WEIGHT = 0.35
+_CONTEXT_WEIGHT = 0.15
 _DENSE_WEIGHT = 0.45
 _REDUNDANT = 0.92
+_COUNTED_MATCH = 0.45  # how close a number's noun must be to the noun the question counts
+_SOFT_MATCH = 0.62  # word-vector cosine above which a different word counts as the same idea
+_REFERS_BACK = re.compile(r"(?:The|This|These|That|Those|Such)\s+[a-z]|(?:He|She|It|They)\b")
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,7 @@ class Draft:
     short_answer: str | None
     refused: bool
     citations: tuple[Citation, ...]
+    support: float | None = None  # the best sentence's support score, when one was scored
 
 
 def strip_instructions(question: str) -> str:
@@ -80,10 +89,12 @@ class ExtractiveAnswerer:
 
     def __init__(self, prompts: Prompts, idf: Callable[[str], float],
                  sentence_vectors: Callable[[list[str]], dict[str, np.ndarray]],
-                 min_support: float, max_sentences: int) -> None:
+                 min_support: float, max_sentences: int,
+                 word_vectors: Callable[[list[str]], np.ndarray] | None = None) -> None:
         self.prompts = prompts
         self.idf = idf
         self.sentence_vectors = sentence_vectors
+        self.word_vectors = word_vectors
         self.min_support = min_support
         self.max_sentences = max_sentences
 
@@ -93,6 +104,10 @@ class ExtractiveAnswerer:
     def answer(self, resolved: ResolvedQuestion, passages: Sequence[Passage],
                query_vector: np.ndarray, vocabulary: Callable[[str], bool]) -> Draft:
         own_terms = set(terms(resolved.question))
+        if not own_terms and resolved.context:
+            # "What did he say?": every content word is in the conversation, not the question.
+            resolved = ResolvedQuestion(f"{resolved.question} {resolved.context}")
+            own_terms = set(terms(resolved.question))
         if not own_terms:
             return self.refusal("empty_question")
         candidates = self._candidates(passages)
@@ -106,20 +121,53 @@ class ExtractiveAnswerer:
         vectors = self.sentence_vectors([c.sentence_id for c in candidates])
         scored = self._score(candidates, resolved.question, kind, own_terms, context_terms,
                              query_vector, vectors)
+        if kind in STRICT_KINDS:
+            # A count or a date is only answered by a sentence that gives one (of the thing
+            # counted: "two countries" is no answer to "how many troops").
+            scored = [c for c in scored if self._gives(kind, c, resolved.question, own_terms)]
         ranked = sorted(scored, key=lambda c: -c.support)
+        if not ranked:
+            return self.refusal()
         best = ranked[0]
         if best.support < self.min_support:
-            return self.refusal()
-        chosen = self._choose(ranked, vectors)
+            return replace(self.refusal(), support=round(best.support, 4))
+        predicate = predicate_term(resolved.question)
+        if predicate and not self._says(best, predicate, resolved.question):
+            # "Who commands …?" is not answered by a sentence that never says who commands.
+            return replace(self.refusal(), support=round(best.support, 4))
+        if _names_outside(resolved.question, best):
+            # "What did Japan's prime minister say …?" is not answered by a passage that never
+            # mentions Japan, however well the rest of the question matches it.
+            return replace(self.refusal(), support=round(best.support, 4))
         short = self._short_answer(resolved.question, kind, best, own_terms)
+        lead = best
         if short is None and kind != OTHER:
             neighbour = _neighbour_with_answer(best, scored, kind, own_terms)
             if neighbour is not None:
                 # Lead with the sentence that holds the short answer, so [1] supports it.
-                chosen = [neighbour, best, *[c for c in chosen[1:] if c is not neighbour]]
-                chosen = chosen[: self.max_sentences]
+                lead = neighbour
                 short = self._short_answer(resolved.question, kind, neighbour, own_terms)
-        return self._compose(chosen, short)
+        chosen = self._choose(ranked, vectors, lead, best, short,
+                              lambda c: self._states(c, short, predicate, resolved.question))
+        return replace(self._compose(chosen, short), support=round(best.support, 4))
+
+    def _gives(self, kind: str, candidate: Candidate, question: str, own: set[str]) -> bool:
+        found = find_answer(kind, candidate.text, own)
+        if found is None or kind != HOW_MANY:
+            return found is not None
+        counted = counted_noun(question)
+        phrase = [w for w in words(found.text) if w.isalpha() and w not in STOPWORDS]
+        if not counted or not phrase or self.word_vectors is None:
+            return True
+        similarity = self.word_vectors([counted]) @ self.word_vectors(phrase).T
+        return float(similarity.max()) >= _COUNTED_MATCH
+
+    def _says(self, candidate: Candidate, term: str, question: str) -> bool:
+        """Whether the sentence holds the question's key verb, itself or a close synonym."""
+        if term in set(terms(candidate.text)):
+            return True
+        soft = self._soft_matches(question, {term}, [candidate])
+        return bool(soft)
 
     @staticmethod
     def _short_answer(question: str, kind: str, best: Candidate, own: set[str]) -> str | None:
@@ -129,9 +177,15 @@ class ExtractiveAnswerer:
         noun = asked_noun(question)
         found = (object_phrase(question, best.text)
                  or (appositive(best.text, name) if name else None)
+                 or (actor_phrase(question, best.text) if kind == WHO else None)
                  or (headed_phrase(best.text, noun) if noun else None)
                  or (find_answer(kind, best.text, own) if kind != OTHER else None))
-        return found.text if found else None
+        if found is None:
+            return None
+        text = re.sub(r"[’']s?$", "", found.text)  # "Kim Jong-un’s meeting" names Kim Jong-un
+        if set(terms(text)) <= own:
+            return None  # "spy agency" for "Which spy agency …?" repeats the question
+        return text
 
     def _candidates(self, passages: Sequence[Passage]) -> list[Candidate]:
         seen: dict[str, Candidate] = {}
@@ -167,12 +221,19 @@ class ExtractiveAnswerer:
         predicate = predicate_term(question)
         if predicate in weights:
             weights[predicate] *= PREDICATE_WEIGHT
-        weights.update({t: self.idf(t) * _CONTEXT_WEIGHT for t in context})
         total = sum(weights.values()) or 1.0
+        context_weights = {t: self.idf(t) for t in context}
+        context_total = sum(context_weights.values()) or 1.0
+        soft = self._soft_matches(question, own, candidates)
         scored = []
         for candidate in candidates:
             present = set(terms(candidate.text))
-            lexical = sum(w for t, w in weights.items() if t in present) / total
+            lexical = sum(w if t in present else w * soft.get((candidate.sentence_id, t), 0.0)
+                          for t, w in weights.items()) / total
+            # The conversation can only add to a sentence's coverage, never dilute it: the
+            # question's own words decide, the context breaks ties about what "it" was.
+            lexical = min(1.0, lexical + _CONTEXT_WEIGHT * sum(
+                w for t, w in context_weights.items() if t in present) / context_total)
             vector = vectors.get(candidate.sentence_id)
             dense = float(np.dot(vector, query_vector)) if vector is not None else 0.0
             support = _DENSE_WEIGHT * dense + (1 - _DENSE_WEIGHT) * lexical
@@ -181,21 +242,69 @@ class ExtractiveAnswerer:
             scored.append(replace(candidate, support=support, lexical=lexical))
         return scored
 
-    def _choose(self, ranked: list[Candidate],
-                vectors: dict[str, np.ndarray]) -> list[Candidate]:
-        """The best sentence, then close runners-up that add something, at most a few."""
-        best = ranked[0]
+    def _soft_matches(self, question: str, own: set[str],
+                      candidates: list[Candidate]) -> dict[tuple[str, str], float]:
+        """For each question word a sentence lacks, its closest word in that sentence by
+        word-vector cosine, when close enough to mean the same ("soldiers" ~ "troops")."""
+        if self.word_vectors is None:
+            return {}
+        asked = {stem(w.replace(",", "")): w for w in words(question)
+                 if w not in STOPWORDS and w.isalpha()}
+        asked = {t: w for t, w in asked.items() if t in own}
+        content = [[w for w in dict.fromkeys(words(c.text)) if w not in STOPWORDS and
+                    w.isalpha()] for c in candidates]
+        vocabulary = list(dict.fromkeys(w for ws in content for w in ws))
+        if not asked or not vocabulary:
+            return {}
+        column = {w: i for i, w in enumerate(vocabulary)}
+        similarity = self.word_vectors(list(asked.values())) @ self.word_vectors(vocabulary).T
+        matches = {}
+        for candidate, sentence_words in zip(candidates, content, strict=True):
+            if not sentence_words:
+                continue
+            best = similarity[:, [column[w] for w in sentence_words]].max(axis=1)
+            for row, term in enumerate(asked):
+                if best[row] >= _SOFT_MATCH:
+                    matches[(candidate.sentence_id, term)] = float(best[row])
+        return matches
+
+    def _choose(self, ranked: list[Candidate], vectors: dict[str, np.ndarray],
+                lead: Candidate, best: Candidate, short: str | None,
+                states: Callable[[Candidate], bool]) -> list[Candidate]:
+        """The lead sentence, then close runners-up that state the same answer again.
+
+        A second sentence earns its place only by stating the short answer again (another
+        source for the same fact); without a short answer there is nothing to corroborate,
+        so the answer is the one best sentence and its neighbour when that holds the answer.
+        """
+        chosen = [lead] if lead is best else [lead, best]
+        if not short:
+            return chosen[: self.max_sentences]
         floor = max(self.min_support, best.support * 0.85)
-        chosen = [best]
-        for candidate in ranked[1:8]:
+        for candidate in ranked[:8]:
             if len(chosen) >= self.max_sentences:
                 break
-            if candidate.support < floor or candidate.lexical == 0:
+            if candidate in chosen or candidate.support < floor or candidate.lexical == 0:
                 continue
-            if any(_similar(vectors, candidate, other) for other in chosen):
+            if not states(candidate) or any(_similar(vectors, candidate, other)
+                                             for other in chosen):
                 continue
             chosen.append(candidate)
         return chosen
+
+    def _states(self, candidate: Candidate, short: str | None, predicate: str | None,
+                question: str) -> bool:
+        """Whether a sentence repeats the short answer in the role the question asks about:
+        for "Who denied …?", "North Korea has … denied" does, "Russia denied that North
+        Korea …" does not (there the answer comes after the verb)."""
+        at = candidate.text.lower().find(short.lower()) if short else -1
+        if at < 0:
+            return False
+        if not predicate:
+            return True
+        after = Candidate(candidate.sentence_id, candidate.passage,
+                          candidate.text[at + len(short):], candidate.start, candidate.end)
+        return self._says(after, predicate, question)
 
     def _compose(self, chosen: list[Candidate], short_answer: str | None) -> Draft:
         citations = []
@@ -223,12 +332,40 @@ def _neighbour_with_answer(best: Candidate, scored: list[Candidate], kind: str,
     by_start = {c.start: c for c in scored if c.passage.chunk.doc_id == chunk.doc_id}
     spans = list(chunk.sentences)
     position = next(i for i, span in enumerate(spans) if span.start == best.start)
-    for index in (position + 1, position - 1):
+    # "The spy agency reported …" / "He also …" point back to an earlier mention: look there
+    # first. Otherwise the fact usually continues in the next sentence.
+    order = (position - 1, position + 1) if _REFERS_BACK.match(best.text) else \
+        (position + 1, position - 1)
+    for index in order:
         if 0 <= index < len(spans):
             neighbour = by_start.get(spans[index].start)
             if neighbour is not None and find_answer(kind, neighbour.text, own):
                 return neighbour
     return None
+
+
+def _names_outside(question: str, best: Candidate) -> list[str]:
+    """Names and numbers of the question that the best sentence's passage never mentions."""
+    chunk = best.passage.chunk
+    present = {stem(w.replace(",", "")) for w in words(f"{chunk.title} {chunk.text}")}
+    outside = []
+    for name in _key_names(question):
+        name_terms = [stem(w.replace(",", "")) for w in words(name) if w not in STOPWORDS]
+        if name_terms and not any(t in present or _prefix_in(t, present) for t in name_terms) \
+                and not _spelled_out(name, chunk.text):
+            outside.append(name)
+    return outside
+
+
+def _spelled_out(acronym: str, text: str) -> bool:
+    """Whether an acronym's words appear in full: "UN" in "the United Nations"."""
+    if not re.fullmatch(r"[A-Z]{2,6}", acronym):
+        return False
+    for match in re.finditer(r"[A-Z][a-z]+(?:\s+(?:of\s+|for\s+|and\s+)?[A-Z][a-z]+)+", text):
+        initials = "".join(w[0] for w in match.group(0).split() if w[0].isupper())
+        if acronym in initials:
+            return True
+    return False
 
 
 def _similar(vectors: dict[str, np.ndarray], a: Candidate, b: Candidate) -> bool:

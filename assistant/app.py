@@ -13,7 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answering import ExtractiveAnswerer, strip_instructions
-from assistant.embedding import Embedder, SentenceTransformerEmbedder, model_dir_for
+from assistant.embedding import (
+    Embedder,
+    SentenceTransformerEmbedder,
+    WordVectors,
+    model_dir_for,
+)
 from assistant.followup import resolve_followup
 from assistant.ingest import Ingestor, IngestReport, fingerprint, is_stale
 from assistant.models import Answer, Chunk, Turn
@@ -55,6 +60,15 @@ def model_name(settings: Settings) -> str:
         DEFAULT_MODEL_NAME
 
 
+def single_threaded_blas() -> None:
+    """Keep NumPy's BLAS to one thread. Its idle threads spin between calls and slow down the
+    model's own thread pool on a small machine, doubling the time of a question; the matrix
+    products here are small enough that one thread is fastest anyway."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+
+
 def to_turns(history: Sequence[Any] | None) -> list[Turn]:
     """Accept ``Turn`` objects or ``{"role", "content"}`` dicts, as the JSON API sends them."""
     turns = []
@@ -92,6 +106,7 @@ class Assistant:
             settings = settings.model_copy(update=overrides)
         embedder = embedder or build_embedder(settings)
         embedder.warm_up()  # load the model now, not inside the first question's timing
+        single_threaded_blas()
         store = build_store(settings, embedder)
         retriever = HybridRetriever(store, embedder, settings.dense_candidates,
                                     settings.lexical_candidates, settings.rrf_k)
@@ -102,6 +117,7 @@ class Assistant:
             sentence_vectors=store.sentence_vectors,
             min_support=settings.min_support,
             max_sentences=settings.max_answer_sentences,
+            word_vectors=WordVectors(embedder),
         )
         return cls(settings, embedder, store, retriever, answerer)
 
@@ -139,7 +155,8 @@ class Assistant:
         draft = self.answerer.answer(resolved, passages, query_vector,
                                      vocabulary=lambda t: t in self.retriever.rarity)
         return Answer(question, draft.answer, draft.short_answer, draft.refused,
-                      draft.citations, _timings(started, retrieved))
+                      draft.citations, _timings(started, retrieved),
+                      tuple(p.chunk.chunk_id for p in passages), draft.support)
 
 
 def _timings(started: float, retrieved: float) -> dict[str, float]:

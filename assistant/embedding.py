@@ -12,6 +12,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 import zipfile
 from pathlib import Path
 from typing import Protocol
@@ -141,3 +142,26 @@ def model_dir_for(model_path: Path | None, cache_dir: Path) -> Path:
             raise ModelError(f"embedding model folder {model_path} does not exist")
         return model_path
     return ensure_default_model(cache_dir)
+
+
+class WordVectors:
+    """Vectors of single words, embedded on first use and kept, so the answerer can credit a
+    sentence that says "troops" or "denied" for a question that says "soldiers" or "rejected"."""
+
+    def __init__(self, embedder: Embedder, max_words: int = 200_000) -> None:
+        self.embedder = embedder
+        self.max_words = max_words
+        self._vectors: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, words: list[str]) -> np.ndarray:
+        """Rows in the order of ``words``."""
+        with self._lock:
+            new = [w for w in dict.fromkeys(words) if w not in self._vectors]
+            if new:
+                if len(self._vectors) + len(new) > self.max_words:
+                    self._vectors.clear()
+                self._vectors.update(zip(new, self.embedder.embed(new), strict=True))
+            if not words:
+                return np.zeros((0, 0), dtype=np.float32)
+            return np.stack([self._vectors[w] for w in words])

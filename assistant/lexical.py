@@ -124,7 +124,7 @@ class TermRarity:
             known.update(words(text))
         self.words = known
         self._by_initial: dict[str, list[str]] = {}
-        for word in sorted(known):
+        for word in sorted(known | STOPWORDS):  # question words may be misspelt too
             self._by_initial.setdefault(word[0], []).append(word)
         self.size = len(texts)
         self._frequencies = frequencies
@@ -141,12 +141,14 @@ class TermRarity:
         def fix(match: re.Match) -> str:
             word = match.group(0)
             lowered = word.lower()
-            if (len(lowered) < 5 or lowered in self.words or lowered in STOPWORDS
-                    or not lowered.isalpha()):
-                return word
+            if (len(lowered) < 3 or lowered in self.words or lowered in STOPWORDS
+                    or not lowered.isalpha() or stem(lowered) in self._frequencies):
+                return word  # known, or a known word's other form ("provide"/"provided")
+            # Short words only take a one-letter fix ("wod" -> "wood", "wich" -> "which").
+            cutoff = 0.82 if len(lowered) >= 5 else 0.85
             pool = [w for w in self._by_initial.get(lowered[0], ())
-                    if abs(len(w) - len(lowered)) <= 2]
-            close = difflib.get_close_matches(lowered, pool, n=1, cutoff=0.82)
+                    if abs(len(w) - len(lowered)) <= (2 if len(lowered) >= 5 else 1)]
+            close = difflib.get_close_matches(lowered, pool, n=1, cutoff=cutoff)
             if not close:
                 return word
             return close[0].capitalize() if word[0].isupper() else close[0]

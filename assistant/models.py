@@ -114,6 +114,8 @@ class Answer:
     refused: bool
     citations: tuple[Citation, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
+    retrieved: tuple[str, ...] = ()  # chunk ids of the passages handed to the answerer, best first
+    support: float | None = None  # how well the best sentence matches the question (0-1)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -75,7 +75,7 @@ class Settings(BaseSettings):
         3, ge=1, description="Most sentences quoted in one answer."
     )
     min_support: float = Field(
-        0.46,
+        0.44,
         description="Smallest support score of the best sentence for the question to count "
         "as answered; below it the assistant says the coverage does not say.",
     )

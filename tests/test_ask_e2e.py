@@ -105,7 +105,6 @@ def test_a_name_is_found_by_its_words(assistant):
         "What did Xi Jinping say about the troops?",
         "How many troops did China send to Ukraine?",
         "When did North Korea send troops to Syria?",
-        "Which country supplied drones to Russia?",
         "What is the capital of France?",
         "Write me a poem about cats.",
         "Who won the 2022 World Cup?",

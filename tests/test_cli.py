@@ -73,7 +73,8 @@ def test_ask_json_result_has_every_field(indexed):
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert set(result) == {"question", "answer", "short_answer", "refused", "citations",
-                           "timings_ms"}
+                           "timings_ms", "retrieved", "support"}
+    assert result["citations"][0]["chunk_id"] in result["retrieved"]
     assert result["short_answer"] == "North Korea" and result["refused"] is False
     citation = result["citations"][0]
     assert set(citation) == {"n", "doc_id", "title", "source", "published", "url", "chunk_id",

@@ -10,16 +10,21 @@ from assistant.answer_types import (
     WHEN,
     WHERE,
     WHO,
+    actor_phrase,
     appositive,
+    counted_noun,
     find_answer,
     headed_phrase,
     predicate_term,
     question_type,
 )
 from assistant.answering import strip_instructions
+from assistant.embedding import WordVectors
 from assistant.followup import resolve_followup
 from assistant.lexical import BM25, TermRarity, stem, terms
 from assistant.models import Turn
+
+from .conftest import FakeEmbedder
 
 
 def test_stems_meet_across_inflections():
@@ -112,3 +117,56 @@ def test_followups_take_context_only_when_they_need_it():
     assert standalone.context == "" and standalone.query == "Who is Robert Wood?"
     assert resolve_followup("And Russia?", history).context
     assert resolve_followup("What did it say?", None).context == ""
+
+
+@pytest.mark.parametrize(("question", "sentence", "actor"), [
+    ("Who denied the deployment?", "However, North Korea has consistently denied these "
+     "accusations.", "North Korea"),
+    ("Who made the statement?", "The statement, made by one of North Korea’s representatives "
+     "at the United Nations on Monday, comes after …", "one of North Korea’s representatives"),
+    ("Who first reported the allegations?", "The allegations, first reported by South Korea’s "
+     "National Intelligence Service (NIS), claimed …",
+     "South Korea’s National Intelligence Service (NIS)"),
+    ("Who warned about it?", "U.S. Ambassador to the United Nations, Robert Wood, spoke before "
+     "the Security Council, warning that it is dangerous.", "Robert Wood"),
+    ("Who has been monitoring the support?", "For months, Western intelligence agencies have "
+     "been closely monitoring North Korean support.", "Western intelligence agencies"),
+    ("Who has downplayed the accusations?", "Russia, facing mounting international scrutiny, "
+     "has downplayed South Korea’s accusations.", "Russia"),
+    ("Who says the denial is unsurprising?", "According to analysts, North Korea’s denial is "
+     "unsurprising.", "analysts"),
+])
+def test_the_actor_of_the_asked_action(question, sentence, actor):
+    found = actor_phrase(question, sentence)
+    assert found is not None and found.text == actor
+    assert sentence[found.start:found.end] == actor
+
+
+def test_no_actor_for_object_questions_or_absent_verbs():
+    assert actor_phrase("Who did the ministry summon?", "The ministry summoned Russia’s "
+                        "ambassador.") is None
+    assert actor_phrase("Who commands the forces?", "North Korea sent special forces.") is None
+
+
+def test_the_counted_noun_of_how_many():
+    assert counted_noun("How many North Korean troops were in Russia?") == "troops"
+    assert counted_noun("how many soldiers did Seoul say") == "soldiers"
+    assert counted_noun("How much money did Russia pay?") == "money"
+    assert counted_noun("Who denied it?") is None
+
+
+def test_short_misspellings_and_other_forms_of_known_words():
+    rarity = TermRarity(["Robert Wood spoke.", "Which agency provided the report?"])
+    assert rarity.correct_spelling("Who is Robert Wod?") == "Who is Robert Wood?"
+    assert rarity.correct_spelling("wich agency") == "which agency"
+    assert rarity.correct_spelling("What did they provide?") == "What did they provide?"
+
+
+def test_word_vectors_embed_each_word_once():
+    embedder = FakeEmbedder()
+    vectors = WordVectors(embedder)
+    first = vectors(["troops", "soldiers", "troops"])
+    again = vectors(["soldiers", "troops"])
+    assert first.shape == (3, embedder.dimensions)
+    assert (again[1] == first[0]).all()
+    assert embedder.calls == [["troops", "soldiers"]]
