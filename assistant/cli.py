@@ -12,7 +12,9 @@ import os
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_SKIPPED, EXIT_ERROR = 0, 3, 2
+EXIT_OK, EXIT_BELOW_THRESHOLD, EXIT_ERROR, EXIT_SKIPPED = 0, 1, 2, 3
+EVALS = Path(__file__).resolve().parent.parent / "evals"
+GOLDEN, THRESHOLDS = EVALS / "golden.jsonl", EVALS / "thresholds.json"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,6 +37,16 @@ def _parser() -> argparse.ArgumentParser:
                        help="address to listen on (env ASSISTANT_UI_HOST; default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=argparse.SUPPRESS,
                        help="port to listen on (env ASSISTANT_UI_PORT; default 7860)")
+    evaluate = commands.add_parser("eval", parents=[common],
+                                   help="run the answer-quality suite and write its reports")
+    evaluate.add_argument("--golden", type=Path, default=GOLDEN,
+                          help="golden cases, JSON Lines (default evals/golden.jsonl)")
+    evaluate.add_argument("--thresholds", type=Path, default=THRESHOLDS,
+                          help="minimum scores (default evals/thresholds.json)")
+    evaluate.add_argument("--reports", type=Path, default=Path("reports/eval"),
+                          help="folder for eval.json, report.md and chart.png")
+    evaluate.add_argument("--compare", type=Path, metavar="OLD.json",
+                          help="an earlier eval.json to compare with")
     for command in (ask, serve):
         command.add_argument("--ingest-if-stale", action="store_true",
                              help="ingest first when the corpus changed since the last ingest")
@@ -66,10 +78,12 @@ def main(argv: list[str] | None = None) -> int:
             _fail(f"invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
         if args.command == "ingest":
             return _ingest(settings, args.json)
-        if args.ingest_if_stale:
-            _ingest_if_stale(settings)
+        if args.command == "eval" or args.ingest_if_stale:  # eval always scores the corpus
+            _ingest_if_stale(settings)                         # as it is now
         if args.command == "serve":
             return _serve(settings)
+        if args.command == "eval":
+            return _eval(settings, args)
         return _ask(settings, args)
     except KeyboardInterrupt:
         print("assistant: interrupted", file=sys.stderr)
@@ -79,10 +93,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except Exception as error:  # noqa: BLE001 - the user gets one line; known kinds below
         from assistant.embedding import ModelError
+        from assistant.evaluation import GoldenError
         from assistant.ingest import IngestBusy
         from assistant.store import StoreError
 
-        if isinstance(error, ModelError | IngestBusy | StoreError | FileNotFoundError):
+        if isinstance(error, ModelError | IngestBusy | StoreError | FileNotFoundError |
+                      GoldenError):
             print(f"assistant: {error}", file=sys.stderr)
             return EXIT_ERROR
         raise
@@ -137,6 +153,54 @@ def _serve(settings) -> int:
           file=sys.stderr, flush=True)
     web.launch(page, settings)
     return EXIT_OK
+
+
+def _eval(settings, args) -> int:
+    """Run the golden cases, write the reports, and fail when a score is below threshold."""
+    from datetime import UTC, datetime
+
+    from assistant import evaluation
+    from assistant.app import Assistant
+    from assistant.eval_report import summary_table, write_reports
+    from assistant.ingest import read_corpus
+
+    cases = evaluation.load_golden(args.golden)
+    thresholds = evaluation.load_thresholds(args.thresholds)
+    old = _read_json(args.compare) if args.compare else None
+    assistant = Assistant.open(settings=settings)
+    articles, _ = read_corpus(settings)
+    results = evaluation.evaluate(assistant.ask, cases, articles, assistant.chunk)
+    metrics = evaluation.summarize(results)
+    payload = {
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "golden": str(args.golden), "corpus": str(settings.corpus_dir),
+        "settings": settings.model_dump(mode="json", include={
+            "top_k", "min_support", "max_answer_sentences", "chunk_size", "chunk_overlap"}),
+        "metrics": metrics, "categories": evaluation.by_category(results),
+        "thresholds": thresholds,
+        "threshold_failures": evaluation.threshold_failures(metrics, thresholds),
+        "cases": evaluation.case_dicts(results),
+    }
+    paths = write_reports(args.reports, payload)
+    print(summary_table(payload))
+    print(f"\n{metrics['passed']} of {metrics['cases']} cases passed every check; reports: "
+          f"{', '.join(str(p) for p in paths.values())}")
+    if old is not None:
+        print(f"\nCompared with {args.compare}:")
+        print("\n".join(evaluation.compare(old, payload)))
+    for failure in payload["threshold_failures"]:
+        print(f"assistant: quality below threshold: {failure}", file=sys.stderr)
+    return EXIT_BELOW_THRESHOLD if payload["threshold_failures"] else EXIT_OK
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        _fail(f"cannot read {path}: {error}")
+    if not isinstance(data, dict) or "metrics" not in data:
+        _fail(f"{path} is not an eval.json report")
+    return data
 
 
 def _ask(settings, args) -> int:

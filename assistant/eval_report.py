@@ -1,0 +1,106 @@
+"""The answer-quality suite's outputs: ``eval.json`` (every figure and case), ``report.md``
+(summary, definitions, per-category table, every failed case) and ``chart.png``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from assistant.evaluation import METRICS
+
+CATEGORY_COLUMNS = ("answer_accuracy", "citation_precision", "citation_recall",
+                    "retrieval_hit_at_k", "refusal_rate", "false_refusal_rate")
+
+
+def write_reports(folder: Path, payload: dict[str, Any]) -> dict[str, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {"json": folder / "eval.json", "markdown": folder / "report.md",
+             "chart": folder / "chart.png"}
+    paths["json"].write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n",
+                             encoding="utf-8")
+    write_chart(paths["chart"], payload)
+    paths["markdown"].write_text(markdown(payload), encoding="utf-8")
+    return paths
+
+
+def summary_table(payload: dict[str, Any]) -> str:
+    rows = ["| metric | value | threshold | status |", "|---|---|---|---|"]
+    failing = {f.split()[0].rstrip(":") for f in payload.get("threshold_failures", [])}
+    for name in METRICS:
+        value = payload["metrics"].get(name)
+        bound = payload.get("thresholds", {}).get(name, {})
+        limit = " ".join(f"{'≥' if k == 'min' else '≤'} {v}" for k, v in bound.items())
+        status = "" if not bound else ("FAIL" if name in failing else "ok")
+        rows.append(f"| {name} | {_fmt(value)} | {limit} | {status} |")
+    return "\n".join(rows)
+
+
+def markdown(payload: dict[str, Any]) -> str:
+    m = payload["metrics"]
+    out = [
+        "# Answer-quality report", "",
+        f"Golden set `{payload['golden']}`: {m['cases']} cases ({m['answerable']} answerable, "
+        f"{m['unanswerable']} not), {m['passed']} passed every check. Corpus "
+        f"`{payload['corpus']}`. Generated {payload['generated']}.", "",
+        "## Summary", "", summary_table(payload), "",
+    ]
+    if payload.get("threshold_failures"):
+        out += ["**Below thresholds:** " + "; ".join(payload["threshold_failures"]), ""]
+    out += ["## What each metric means", ""]
+    out += [f"- **{name}** ({better} is better): {text}" for name, (better, text) in
+            METRICS.items()]
+    out += ["", "## By category", "",
+            "| category | cases | passed | " + " | ".join(CATEGORY_COLUMNS) + " |",
+            "|---" * (len(CATEGORY_COLUMNS) + 3) + "|"]
+    for name, stats in sorted(payload["categories"].items()):
+        cells = " | ".join(_fmt(stats.get(column)) for column in CATEGORY_COLUMNS)
+        out.append(f"| {name} | {stats['cases']} | {stats['passed']} | {cells} |")
+    failed = [c for c in payload["cases"] if c["failures"]]
+    out += ["", f"## Failed cases ({len(failed)})", ""]
+    for case in failed:
+        expected = " / ".join(case["expected"]) if case["answerable"] else "a refusal"
+        got = "a refusal" if case["refused"] else f"short answer {case['short_answer']!r}"
+        out += [f"### {case['id']} ({case['category']})", "",
+                f"- question: {case['question']}", f"- expected: {expected}",
+                f"- got: {got}: {case['answer']}"]
+        out += [f"- quote [{n}]: “{quote}”" for n, quote in enumerate(case["quotes"], start=1)]
+        out += [f"- why: {'; '.join(case['failures'])}", ""]
+    out += ["![Scores by category and latency](chart.png)", ""]
+    return "\n".join(out)
+
+
+def write_chart(path: Path, payload: dict[str, Any]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    categories = sorted(payload["categories"])
+    columns = ("answer_accuracy", "citation_precision", "citation_recall", "refusal_rate")
+    figure, (bars, histogram) = plt.subplots(1, 2, figsize=(13, 4.8),
+                                             gridspec_kw={"width_ratios": [2.2, 1]})
+    width = 0.8 / len(columns)
+    for offset, column in enumerate(columns):
+        values = [payload["categories"][c].get(column) for c in categories]
+        positions = [i + offset * width for i in range(len(categories))]
+        bars.bar(positions, [v if v is not None else 0 for v in values], width, label=column)
+    bars.set_xticks([i + 0.4 - width / 2 for i in range(len(categories))], categories,
+                    rotation=30, ha="right")
+    bars.set_ylim(0, 1.05)
+    bars.set_title("Scores by category (no bar: not applicable)")
+    bars.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=len(columns))
+    latencies = [c["latency_ms"] for c in payload["cases"]]
+    histogram.hist(latencies, bins=20, color="#4a78b5")
+    histogram.set_title(f"Latency per question (p50 {payload['metrics']['latency_p50_ms']} ms)")
+    histogram.set_xlabel("milliseconds")
+    histogram.set_ylabel("questions")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)

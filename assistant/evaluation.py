@@ -1,0 +1,310 @@
+"""The answer-quality suite: run golden cases through ``Assistant.ask`` and score every answer.
+
+A golden file is JSON Lines, one case per line: ``id``, ``question``, ``category``,
+``answerable``, and for answerable cases ``answers`` (acceptable answers) and ``evidence`` (the
+article sentences that answer, verbatim); ``history`` is optional. Evidence is located in the
+corpus before anything runs, so a golden file that quotes text the articles do not contain is
+an error, not a silent zero.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.metrics import (
+    SpanRef,
+    citation_precision_recall,
+    citation_problems,
+    contains_answer,
+    first_sentence,
+    percentile,
+    retrieval_rank,
+)
+from assistant.models import Answer, Article, Chunk
+
+# name -> (better when "higher" or "lower", definition shown in the report)
+METRICS: dict[str, tuple[str, str]] = {
+    "answer_accuracy": ("higher", "Answerable cases where an acceptable answer appears (SQuAD "
+                        "normalisation: case, punctuation and articles ignored) in the short "
+                        "answer or the answer's first sentence. A refusal counts as wrong."),
+    "short_answer_precision": ("higher", "Answered answerable cases with a short answer (the "
+                               "phrase shown first, in bold) where that phrase itself holds an "
+                               "acceptable answer: a wrong phrase in bold misleads even when the "
+                               "quoted sentence is right."),
+    "citation_validity": ("higher", "Answered cases where every [n] resolves to a citation and "
+                          "every quote is exactly its article's text at its offsets."),
+    "citation_precision": ("higher", "Mean over answered answerable cases of the share of "
+                           "citations whose quote overlaps a gold evidence sentence."),
+    "citation_recall": ("higher", "Mean over answered answerable cases of the share of answer "
+                        "statements with at least one citation on gold evidence."),
+    "retrieval_hit_at_1": ("higher", "Answerable cases whose first retrieved passage holds "
+                           "gold evidence."),
+    "retrieval_hit_at_k": ("higher", "Answerable cases where any of the top-k passages handed "
+                           "to the answerer holds gold evidence."),
+    "retrieval_mrr": ("higher", "Mean reciprocal rank of the first passage holding gold "
+                      "evidence (0 when none does), over answerable cases."),
+    "refusal_rate": ("higher", "Unanswerable cases that were refused."),
+    "false_refusal_rate": ("lower", "Answerable cases that were refused."),
+    "latency_p50_ms": ("lower", "Median wall time of one ask, in milliseconds."),
+    "latency_p95_ms": ("lower", "95th percentile wall time of one ask, in milliseconds."),
+}
+
+
+class GoldenError(ValueError):
+    """A golden or thresholds file that cannot be used; the message names the line."""
+
+
+@dataclass(frozen=True)
+class GoldenCase:
+    id: str
+    question: str
+    category: str
+    answerable: bool
+    answers: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    history: tuple[dict[str, str], ...] = ()
+
+
+@dataclass
+class CaseResult:
+    id: str
+    category: str
+    question: str
+    answerable: bool
+    expected: list[str]
+    answer: str
+    short_answer: str | None
+    refused: bool
+    quotes: list[str]
+    correct: bool
+    short_answer_correct: bool | None
+    citation_problems: list[str]
+    citation_precision: float | None
+    citation_recall: float | None
+    retrieval_rank: int | None
+    latency_ms: float
+    support: float | None = None
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def load_golden(path: Path) -> list[GoldenCase]:
+    if not path.is_file():
+        raise GoldenError(f"golden file {path} does not exist")
+    cases: list[GoldenCase] = []
+    seen: set[str] = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path.name} line {number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise GoldenError(f"{where}: invalid JSON ({error.msg})") from None
+        case = _case(record, where)
+        if case.id in seen:
+            raise GoldenError(f"{where}: duplicate id {case.id!r}")
+        seen.add(case.id)
+        cases.append(case)
+    if not cases:
+        raise GoldenError(f"{path.name} has no cases")
+    return cases
+
+
+def _case(record: Any, where: str) -> GoldenCase:
+    if not isinstance(record, dict):
+        raise GoldenError(f"{where}: a case must be a JSON object")
+    for key, kind in (("id", str), ("question", str), ("category", str), ("answerable", bool)):
+        if not isinstance(record.get(key), kind):
+            raise GoldenError(f"{where}: {key!r} must be a {kind.__name__}")
+    lists = {}
+    for key in ("answers", "evidence", "history"):
+        value = record.get(key, [])
+        kind = dict if key == "history" else str
+        if not isinstance(value, list) or not all(isinstance(v, kind) for v in value):
+            raise GoldenError(f"{where}: {key!r} must be a list of {kind.__name__}s")
+        lists[key] = tuple(value)
+    if record["answerable"] and not (lists["answers"] and lists["evidence"]):
+        raise GoldenError(f"{where}: an answerable case needs 'answers' and 'evidence'")
+    return GoldenCase(record["id"], record["question"], record["category"],
+                      record["answerable"], lists["answers"], lists["evidence"],
+                      lists["history"])
+
+
+def locate_evidence(cases: Sequence[GoldenCase],
+                    articles: Sequence[Article]) -> dict[str, list[SpanRef]]:
+    """Each case's evidence sentences as spans in the corpus; each must occur verbatim."""
+    spans: dict[str, list[SpanRef]] = {}
+    for case in cases:
+        spans[case.id] = []
+        for sentence in case.evidence:
+            found = [(a.doc_id, at, at + len(sentence)) for a in articles
+                     if (at := a.text.find(sentence)) >= 0]
+            if not found:
+                raise GoldenError(f"case {case.id}: evidence is not verbatim in any article: "
+                                  f"{sentence[:60]!r}")
+            spans[case.id].extend(found)
+    return spans
+
+
+def evaluate(ask: Callable[[str, Sequence[dict]], Answer], cases: Sequence[GoldenCase],
+             articles: Sequence[Article], chunk: Callable[[str], Chunk | None]
+             ) -> list[CaseResult]:
+    """Ask every case and score it. ``ask`` is ``Assistant.ask``; ``chunk`` finds passages."""
+    gold = locate_evidence(cases, articles)
+    texts = {a.doc_id: a.text for a in articles}
+    results = []
+    for case in cases:
+        started = time.perf_counter()
+        answer = ask(case.question, list(case.history))
+        latency = (time.perf_counter() - started) * 1000
+        passages = [(c.doc_id, c.start, c.end) for c in map(chunk, answer.retrieved) if c]
+        results.append(score_case(case, answer, gold[case.id], texts.get, passages, latency))
+    return results
+
+
+def score_case(case: GoldenCase, answer: Answer, gold: Sequence[SpanRef],
+               article_text: Callable[[str], str | None], passages: Sequence[SpanRef],
+               latency_ms: float) -> CaseResult:
+    problems = citation_problems(answer, article_text)
+    correct = case.answerable and not answer.refused and contains_answer(
+        case.answers, [answer.short_answer, first_sentence(answer.answer)])
+    scored = citation_precision_recall(answer, gold) if case.answerable and not \
+        answer.refused else None
+    short_correct = contains_answer(case.answers, [answer.short_answer]) if \
+        case.answerable and answer.short_answer and not answer.refused else None
+    result = CaseResult(
+        case.id, case.category, case.question, case.answerable, list(case.answers),
+        answer.answer, answer.short_answer, answer.refused,
+        [c.quote for c in answer.citations], correct, short_correct, problems,
+        scored[0] if scored else None, scored[1] if scored else None,
+        retrieval_rank(passages, gold) if case.answerable else None, round(latency_ms, 2),
+        answer.support)
+    result.failures = _failures(result)
+    return result
+
+
+def _failures(r: CaseResult) -> list[str]:
+    if not r.answerable:
+        return [] if r.refused else ["answered a question the coverage does not answer"]
+    if r.refused:
+        return ["refused a question the coverage answers"]
+    out = [] if r.correct else ["no acceptable answer in the short answer or first sentence"]
+    if r.short_answer_correct is False:
+        out.append(f"short answer {r.short_answer!r} is not an acceptable answer")
+    out += r.citation_problems
+    if r.citation_precision is not None and r.citation_precision < 1:
+        out.append(f"citation precision {r.citation_precision:.2f}: a quote is not gold "
+                   "evidence")
+    if r.citation_recall is not None and r.citation_recall < 1:
+        out.append(f"citation recall {r.citation_recall:.2f}: a statement cites no gold "
+                   "evidence")
+    if r.retrieval_rank is None:
+        out.append("no retrieved passage holds the gold evidence")
+    return out
+
+
+def summarize(results: Sequence[CaseResult]) -> dict[str, float | int | None]:
+    """Every metric of ``METRICS`` over a set of results, plus case counts."""
+    answerable = [r for r in results if r.answerable]
+    unanswerable = [r for r in results if not r.answerable]
+    answered = [r for r in results if not r.refused]
+    scored = [r for r in answerable if r.citation_precision is not None]
+    ranks = [r.retrieval_rank for r in answerable]
+    latencies = [r.latency_ms for r in results]
+    return {
+        "cases": len(results), "answerable": len(answerable),
+        "unanswerable": len(unanswerable), "passed": sum(r.passed for r in results),
+        "answer_accuracy": _share(sum(r.correct for r in answerable), len(answerable)),
+        "short_answer_precision": _share(
+            sum(r.short_answer_correct is True for r in answerable),
+            sum(r.short_answer_correct is not None for r in answerable)),
+        "citation_validity": _share(sum(not r.citation_problems for r in answered),
+                                    len(answered)),
+        "citation_precision": _mean([r.citation_precision for r in scored]),
+        "citation_recall": _mean([r.citation_recall for r in scored]),
+        "retrieval_hit_at_1": _share(sum(rank == 1 for rank in ranks), len(ranks)),
+        "retrieval_hit_at_k": _share(sum(rank is not None for rank in ranks), len(ranks)),
+        "retrieval_mrr": _mean([1 / rank if rank else 0.0 for rank in ranks]),
+        "refusal_rate": _share(sum(r.refused for r in unanswerable), len(unanswerable)),
+        "false_refusal_rate": _share(sum(r.refused for r in answerable), len(answerable)),
+        "latency_p50_ms": round(percentile(latencies, 0.5), 2),
+        "latency_p95_ms": round(percentile(latencies, 0.95), 2),
+    }
+
+
+def by_category(results: Sequence[CaseResult]) -> dict[str, dict[str, float | int | None]]:
+    categories: dict[str, list[CaseResult]] = {}
+    for r in results:
+        categories.setdefault(r.category, []).append(r)
+    return {name: summarize(group) for name, group in categories.items()}
+
+
+def _share(count: int, total: int) -> float | None:
+    return round(count / total, 4) if total else None
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return round(sum(present) / len(present), 4) if present else None
+
+
+def load_thresholds(path: Path) -> dict[str, dict[str, float]]:
+    """``{"metric": {"min": x} | {"max": x}}``; unknown metrics are an error."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise GoldenError(f"thresholds file {path} does not exist") from None
+    except json.JSONDecodeError as error:
+        raise GoldenError(f"{path.name}: invalid JSON ({error.msg})") from None
+    for name, bound in data.items():
+        if name not in METRICS or not isinstance(bound, dict) or not bound or \
+                set(bound) - {"min", "max"}:
+            raise GoldenError(f"{path.name}: {name!r} needs a known metric and a min or max")
+    return data
+
+
+def threshold_failures(metrics: dict[str, Any], thresholds: dict[str, dict[str, float]]
+                       ) -> list[str]:
+    failures = []
+    for name, bound in thresholds.items():
+        value = metrics.get(name)
+        if value is None:
+            failures.append(f"{name}: no value (no cases to measure it)")
+        elif "min" in bound and value < bound["min"]:
+            failures.append(f"{name} {value} is below the minimum {bound['min']}")
+        elif "max" in bound and value > bound["max"]:
+            failures.append(f"{name} {value} is above the maximum {bound['max']}")
+    return failures
+
+
+def compare(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What got better and worse between two report JSON files, metric by metric and case
+    by case."""
+    lines = []
+    for name, (better, _) in METRICS.items():
+        before, after = old["metrics"].get(name), new["metrics"].get(name)
+        if before is None or after is None or before == after:
+            continue
+        improved = (after > before) == (better == "higher")
+        lines.append(f"{'better' if improved else 'worse '}  {name}: {before} -> {after}")
+    old_cases = {c["id"]: c for c in old.get("cases", [])}
+    for case in new.get("cases", []):
+        was = old_cases.get(case["id"])
+        if was is not None and bool(was["failures"]) != bool(case["failures"]):
+            state = "now passes" if not case["failures"] else "now fails: " + "; ".join(
+                case["failures"])
+            lines.append(f"case {case['id']} {state}")
+    return lines or ["no metric or case changed"]
+
+
+def case_dicts(results: Sequence[CaseResult]) -> list[dict[str, Any]]:
+    return [asdict(r) | {"passed": r.passed} for r in results]
