@@ -78,12 +78,12 @@ def main(argv: list[str] | None = None) -> int:
             _fail(f"invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
         if args.command == "ingest":
             return _ingest(settings, args.json)
-        if args.command == "eval" or args.ingest_if_stale:  # eval always scores the corpus
-            _ingest_if_stale(settings)                         # as it is now
-        if args.command == "serve":
-            return _serve(settings)
         if args.command == "eval":
             return _eval(settings, args)
+        if args.ingest_if_stale:
+            _ingest_if_stale(settings)
+        if args.command == "serve":
+            return _serve(settings)
         return _ask(settings, args)
     except KeyboardInterrupt:
         print("assistant: interrupted", file=sys.stderr)
@@ -167,6 +167,7 @@ def _eval(settings, args) -> int:
     cases = evaluation.load_golden(args.golden)
     thresholds = evaluation.load_thresholds(args.thresholds)
     old = _read_json(args.compare) if args.compare else None
+    _ingest_if_stale(settings)  # always score the corpus as it is now
     assistant = Assistant.open(settings=settings)
     articles, _ = read_corpus(settings)
     results = evaluation.evaluate(assistant.ask, cases, articles, assistant.chunk)

@@ -92,10 +92,11 @@ def test_an_evaluator_brings_a_corpus_golden_file_and_thresholds(tmp_path):
 def test_a_broken_golden_file_is_one_line(tmp_path):
     golden = tmp_path / "bad.jsonl"
     golden.write_text('{"id": "x", "question": "q"}\n')
-    done = run("eval", "--golden", str(golden), "--reports", str(tmp_path / "r"))
+    done = run("eval", "--golden", str(golden), "--reports", str(tmp_path / "r"), "--index",
+               str(tmp_path / "index"))
     assert done.returncode == 2
     assert done.stderr == "assistant: bad.jsonl line 1: 'category' must be a str\n"
-    assert not (tmp_path / "r").exists()
+    assert not (tmp_path / "r").exists() and not (tmp_path / "index").exists()
 
 
 def test_the_golden_evidence_is_verbatim_in_the_corpus():

@@ -125,6 +125,9 @@ def test_browser_conversation_with_highlighted_sources(server, browser, tmp_path
     page.get_by_role("button", name="New conversation").click()
     page.wait_for_function("!document.querySelector('#chat [data-testid=bot]')")
     assert "Sources appear here" in page.inner_text("#sources")
+    ask(page, "What did Xi Jinping say about the troops?", 0)
+    assert page.locator("#chat .refusal-badge").inner_text() == "Not in the coverage"
+    assert "Xi Jinping" in page.locator("#chat .refusal").inner_text()
     assert set(hosts) == {url.split("/")[2]}, f"the page loaded remote resources: {hosts}"
 
 
@@ -141,6 +144,8 @@ def test_article_markup_is_shown_as_text_and_never_runs(server, browser, tmp_pat
     assert '<img src="http://203.0.113.7/pixel.png"' in sources
     assert "![the lanterns](http://203.0.113.7/lanterns.png)" in sources
     assert "<img src=x" in page.inner_text("#chat")
+    assert "Coastal <b>Gazette</b> · 2026-08-14" in page.locator(
+        "#sources .source-byline").first.inner_text()
     assert page.evaluate("typeof window.__injected") == "undefined"
     for area in ("#chat", "#sources"):
         assert page.locator(f"{area} .message-content script, {area} .source script").count() == 0
