@@ -51,6 +51,7 @@ _CONTEXT_WEIGHT = 0.15
 _DENSE_WEIGHT = 0.45
 _REDUNDANT = 0.92
 _COUNTED_MATCH = 0.45  # how close a number's noun must be to the noun the question counts
+_SOFT_POOL = 12  # sentences per question whose words are compared by word vector
 _SOFT_MATCH = 0.62  # word-vector cosine above which a different word counts as the same idea
 _REFERS_BACK = re.compile(r"(?:The|This|These|That|Those|Such)\s+[a-z]|(?:He|She|It|They)\b")
 
@@ -224,9 +225,7 @@ class ExtractiveAnswerer:
         total = sum(weights.values()) or 1.0
         context_weights = {t: self.idf(t) for t in context}
         context_total = sum(context_weights.values()) or 1.0
-        soft = self._soft_matches(question, own, candidates)
-        scored = []
-        for candidate in candidates:
+        def scored(candidate: Candidate, soft: dict[tuple[str, str], float]) -> Candidate:
             present = set(terms(candidate.text))
             lexical = sum(w if t in present else w * soft.get((candidate.sentence_id, t), 0.0)
                           for t, w in weights.items()) / total
@@ -239,8 +238,15 @@ class ExtractiveAnswerer:
             support = _DENSE_WEIGHT * dense + (1 - _DENSE_WEIGHT) * lexical
             if kind != OTHER and not find_answer(kind, candidate.text, own):
                 support *= _TYPE_PENALTY
-            scored.append(replace(candidate, support=support, lexical=lexical))
-        return scored
+            return replace(candidate, support=support, lexical=lexical)
+
+        exact = [scored(c, {}) for c in candidates]
+        # Synonyms are looked up for the strongest sentences only: the words of a dozen
+        # sentences, not of every retrieved passage, are embedded for a new question.
+        pool = sorted(exact, key=lambda c: -c.support)[:_SOFT_POOL]
+        soft = self._soft_matches(question, own, pool)
+        rescored = {c.sentence_id: scored(c, soft) for c in pool}
+        return [rescored.get(c.sentence_id, c) for c in exact]
 
     def _soft_matches(self, question: str, own: set[str],
                       candidates: list[Candidate]) -> dict[tuple[str, str], float]:

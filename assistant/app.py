@@ -21,6 +21,7 @@ from assistant.embedding import (
 )
 from assistant.followup import resolve_followup
 from assistant.ingest import Ingestor, IngestReport, fingerprint, is_stale
+from assistant.lexical import STOPWORDS
 from assistant.models import Answer, Chunk, Turn
 from assistant.prompts import Prompts
 from assistant.retrieval import HybridRetriever
@@ -128,6 +129,17 @@ class Assistant:
     @property
     def article_count(self) -> int:
         return len({c.doc_id for c in self.retriever.chunks})
+
+    def warm_word_vectors(self, limit: int = 5000) -> int:
+        """Embed the corpus's words ahead of the first question (a long-running page does this
+        while it starts up, so its first answer needs no extra model work). Returns how many
+        words are now cached."""
+        vocabulary = sorted(w for w in self.retriever.rarity.words
+                            if w.isalpha() and w not in STOPWORDS)
+        if self.answerer.word_vectors is None:
+            return 0
+        self.answerer.word_vectors.prefetch(vocabulary[:limit])
+        return len(self.answerer.word_vectors)
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         """The indexed passage a citation points into, for showing the quote in context."""

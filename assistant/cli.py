@@ -132,7 +132,7 @@ def _ingest_if_stale(settings) -> None:
 
 
 def _serve(settings) -> int:
-    """Open the chat page; the model loads while the web framework imports."""
+    """Open the chat page. It is served while the model loads; questions wait for the model."""
     import logging
     from concurrent.futures import ThreadPoolExecutor
 
@@ -142,16 +142,27 @@ def _serve(settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
                         "%(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        opening = pool.submit(Assistant.open, settings=settings)
-        from assistant import web
+    pool = ThreadPoolExecutor(max_workers=1)
+    opening = pool.submit(Assistant.open, settings=settings)
+    # After opening, the corpus's words are embedded in the background for synonym matching.
+    pool.submit(lambda: opening.result().warm_word_vectors())
+    from assistant import web  # Gradio imports while the model loads
 
-        assistant = opening.result()
     examples = Prompts(settings.prompts_dir).render("examples").splitlines()
-    page = web.build_page(assistant, [q.strip() for q in examples if q.strip()])
+    page = web.build_page(web.Pending(opening, settings),
+                          [q.strip() for q in examples if q.strip()])
+    web.launch(page, settings)
     print(f"assistant: chat page on http://{settings.ui_host}:{settings.ui_port}",
           file=sys.stderr, flush=True)
-    web.launch(page, settings)
+    try:
+        opening.result()
+    except BaseException:
+        page.close()
+        raise
+    try:
+        page.block_thread()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
     return EXIT_OK
 
 

@@ -154,6 +154,14 @@ class WordVectors:
         self._vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
 
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def prefetch(self, words: list[str], batch: int = 256) -> None:
+        """Embed words before they are needed, a batch at a time."""
+        for start in range(0, len(words), batch):
+            self(words[start:start + batch])
+
     def __call__(self, words: list[str]) -> np.ndarray:
         """Rows in the order of ``words``."""
         with self._lock:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -40,6 +41,29 @@ class Engine(Protocol):
     def ask(self, question: str, history: Sequence[Any] | None = None) -> Answer: ...
 
 
+class Pending:
+    """The engine while it loads: the page can be served at once, and whatever needs the
+    engine (the corpus line, an answer) waits until it is ready."""
+
+    def __init__(self, loading: Future, settings: Settings) -> None:
+        self._loading = loading
+        self.settings = settings
+
+    @property
+    def article_count(self) -> int:
+        return self._loading.result().article_count
+
+    @property
+    def chunk_count(self) -> int:
+        return self._loading.result().chunk_count
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        return self._loading.result().chunk(chunk_id)
+
+    def ask(self, question: str, history: Sequence[Any] | None = None) -> Answer:
+        return self._loading.result().ask(question, history)
+
+
 @dataclass
 class Conversation:
     """One browser session: its turns (sent back as history), answers (for the sources panel)
@@ -63,13 +87,18 @@ def corpus_line(engine: Engine) -> str:
             f"{escape(where)}. Every statement links to the sentence it comes from.</div>")
 
 
+def intro_html(engine: Engine) -> str:
+    return '<h1 class="page-title">News coverage assistant</h1>' + corpus_line(engine)
+
+
 def build_page(engine: Engine, examples: Sequence[str]) -> gr.Blocks:
     """The Blocks app; ``serve`` launches it, tests may mount or launch it themselves."""
     prompts = Prompts(engine.settings.prompts_dir)
     respond = _responder(engine, prompts)
     with gr.Blocks(title="News coverage assistant", analytics_enabled=False) as page:
         conversation = gr.State(Conversation())
-        gr.HTML('<h1 class="page-title">News coverage assistant</h1>' + corpus_line(engine))
+        intro = gr.HTML('<h1 class="page-title">News coverage assistant</h1><div '
+                        'class="corpus-line">Loading the coverage…</div>', elem_id="intro")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 chat = gr.Chatbot(
@@ -91,6 +120,7 @@ def build_page(engine: Engine, examples: Sequence[str]) -> gr.Blocks:
             with gr.Column(scale=2, elem_id="sources-column"):
                 sources = gr.HTML(sources_html([], engine.chunk), label="Sources",
                                   elem_id="sources", padding=False)
+        page.load(lambda: intro_html(engine), None, intro, api_visibility="private")
         outputs = [chat, sources, conversation, question]
         question.submit(respond, [question, conversation], outputs, api_name="ask")
         ask.click(respond, [question, conversation], outputs, api_visibility="private")
@@ -141,13 +171,14 @@ def _responder(engine: Engine, prompts: Prompts) -> Callable[..., Iterator[tuple
     return respond
 
 
-def launch(page: gr.Blocks, settings: Settings, block: bool = True) -> None:
-    """Serve the page on the configured address, with the queue limits from settings."""
+def launch(page: gr.Blocks, settings: Settings) -> None:
+    """Serve the page on the configured address, with the queue limits from settings, and
+    return; ``page.block_thread()`` waits for it to be stopped."""
     page.queue(default_concurrency_limit=settings.ui_concurrency_limit,
                max_size=settings.ui_queue_size)
     page.launch(
         server_name=settings.ui_host, server_port=settings.ui_port, share=False,
-        prevent_thread_lock=not block, show_error=False, quiet=True, ssr_mode=False,
+        prevent_thread_lock=True, show_error=False, quiet=True, ssr_mode=False,
         theme=_theme(), css=(STATIC / "page.css").read_text(encoding="utf-8"),
         js=(STATIC / "page.js").read_text(encoding="utf-8"),
         blocked_paths=[str(settings.corpus_dir), str(settings.index_dir)],

@@ -16,7 +16,7 @@ from filelock import FileLock
 
 from benchmarks.synthetic_corpus import write_corpus
 
-from .conftest import FIXTURES, MODEL_CACHE
+from .conftest import FIXTURES, MODEL_CACHE, _free_port
 
 ASSISTANT = Path(sys.executable).parent / "assistant"
 
@@ -127,6 +127,12 @@ def test_user_errors_are_one_line(tmp_path):
     assert server.returncode == 2
     [line] = server.stderr.strip().splitlines()
     assert line.startswith("assistant: cannot reach the Chroma server at 127.0.0.1:9")
+    page = run("serve", "--port", str(_free_port()), "--index", str(tmp_path / "i"),
+               CHROMA_HOST="127.0.0.1", CHROMA_PORT="9")
+    assert page.returncode == 2
+    assert page.stderr.strip().splitlines()[-1].startswith(
+        "assistant: cannot reach the Chroma server at 127.0.0.1:9")
+    assert "Traceback" not in page.stderr
     bad = run("ingest", ASSISTANT_CHUNK_SIZE="ten")
     assert bad.returncode == 2
     assert bad.stderr.strip().splitlines() == [

@@ -80,6 +80,8 @@ def open_page(browser, url):
     page.on("request", lambda request: hosts.append(request.url.split("/")[2]))
     page.goto(url)
     page.wait_for_selector("#question textarea")
+    page.wait_for_function("document.querySelector('#intro')?.innerText.includes('Answering')",
+                           timeout=120000)  # the corpus line appears once the model is loaded
     return page, hosts
 
 
