@@ -96,9 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         from assistant.evaluation import GoldenError
         from assistant.ingest import IngestBusy
         from assistant.store import StoreError
+        from assistant.worker import EngineError
 
         if isinstance(error, ModelError | IngestBusy | StoreError | FileNotFoundError |
-                      GoldenError):
+                      GoldenError | EngineError):
             print(f"assistant: {error}", file=sys.stderr)
             return EXIT_ERROR
         raise
@@ -132,37 +133,32 @@ def _ingest_if_stale(settings) -> None:
 
 
 def _serve(settings) -> int:
-    """Open the chat page. It is served while the model loads; questions wait for the model."""
+    """Open the chat page. The engine loads in its own process while the page starts, and
+    questions asked before it is ready wait for it."""
     import logging
-    from concurrent.futures import ThreadPoolExecutor
 
-    from assistant.app import Assistant
     from assistant.prompts import Prompts
+    from assistant.worker import EngineProcess
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
                         "%(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    pool = ThreadPoolExecutor(max_workers=1)
-    opening = pool.submit(Assistant.open, settings=settings)
-    # After opening, the corpus's words are embedded in the background for synonym matching.
-    pool.submit(lambda: opening.result().warm_word_vectors())
-    from assistant import web  # Gradio imports while the model loads
+    engine = EngineProcess(settings)
+    try:
+        from assistant import web
 
-    examples = Prompts(settings.prompts_dir).render("examples").splitlines()
-    page = web.build_page(web.Pending(opening, settings),
-                          [q.strip() for q in examples if q.strip()])
-    web.launch(page, settings)
-    print(f"assistant: chat page on http://{settings.ui_host}:{settings.ui_port}",
-          file=sys.stderr, flush=True)
-    try:
-        opening.result()
-    except BaseException:
-        page.close()
-        raise
-    try:
-        page.block_thread()
+        examples = Prompts(settings.prompts_dir).render("examples").splitlines()
+        page = web.build_page(engine, [q.strip() for q in examples if q.strip()])
+        web.launch(page, settings)
+        print(f"assistant: chat page on http://{settings.ui_host}:{settings.ui_port}",
+              file=sys.stderr, flush=True)
+        try:
+            engine.wait_ready()
+            page.block_thread()
+        finally:
+            page.close()
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        engine.close()
     return EXIT_OK
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -39,29 +38,6 @@ class Engine(Protocol):
     def chunk(self, chunk_id: str) -> Chunk | None: ...
 
     def ask(self, question: str, history: Sequence[Any] | None = None) -> Answer: ...
-
-
-class Pending:
-    """The engine while it loads: the page can be served at once, and whatever needs the
-    engine (the corpus line, an answer) waits until it is ready."""
-
-    def __init__(self, loading: Future, settings: Settings) -> None:
-        self._loading = loading
-        self.settings = settings
-
-    @property
-    def article_count(self) -> int:
-        return self._loading.result().article_count
-
-    @property
-    def chunk_count(self) -> int:
-        return self._loading.result().chunk_count
-
-    def chunk(self, chunk_id: str) -> Chunk | None:
-        return self._loading.result().chunk(chunk_id)
-
-    def ask(self, question: str, history: Sequence[Any] | None = None) -> Answer:
-        return self._loading.result().ask(question, history)
 
 
 @dataclass

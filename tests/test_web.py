@@ -97,20 +97,3 @@ def test_the_page_shows_the_corpus_and_examples(served):
     assert "Who denied the deployment?" in config and "New conversation" in config
     intro = web.intro_html(engine)
     assert "2 articles" in intro and "7 indexed passages" in intro
-
-
-def test_the_page_answers_once_the_engine_has_loaded(make_settings):
-    from concurrent.futures import Future
-
-    settings = make_settings(ui_port=_free_port())
-    loading: Future = Future()
-    page = web.build_page(web.Pending(loading, settings), [])
-    web.launch(page, settings)
-    try:
-        client = Client(f"http://127.0.0.1:{settings.ui_port}/", verbose=False)
-        job = client.submit("early question", api_name="/ask")
-        loading.set_result(FakeEngine(settings))
-        chat, _, _ = job.result(timeout=30)
-        assert "Answer to early question" in bot_text(chat)
-    finally:
-        page.close()

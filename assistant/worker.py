@@ -1,0 +1,116 @@
+"""The assistant in a process of its own, for the chat page.
+
+Importing the web framework and loading the embedding model are both seconds of Python work.
+In one process they take turns on the interpreter lock; in two processes they run side by side
+on two cores, so the page is up and answering sooner. The page talks to the engine through a
+pipe with the same small interface it would use in-process (``ask``, ``chunk`` and the corpus
+counts), and the engine process is built by the same ``Assistant.open``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from assistant.models import Answer, Chunk
+from assistant.settings import Settings
+
+
+class EngineError(RuntimeError):
+    """The engine process could not start or could not answer; the message is one line."""
+
+
+class EngineProcess:
+    """``Assistant`` behind a pipe. Calls wait until the engine has loaded."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        context = multiprocessing.get_context("spawn")
+        self._connection, child = context.Pipe()
+        self._process = context.Process(target=run_engine, args=(child, settings),
+                                         name="assistant-engine", daemon=True)
+        self._process.start()
+        child.close()
+        self._lock = threading.Lock()
+        self._counts: tuple[int, int] | None = None
+
+    def _call(self, *request: Any) -> Any:
+        with self._lock:
+            try:
+                self._connection.send(request)
+                status, value = self._connection.recv()
+            except (EOFError, OSError, BrokenPipeError):
+                raise EngineError("the engine process stopped") from None
+        if status != "ok":
+            raise EngineError(value)
+        return value
+
+    def wait_ready(self) -> None:
+        """Block until the model and index are loaded; raise ``EngineError`` if they failed."""
+        self._counts = self._call("counts")
+
+    @property
+    def article_count(self) -> int:
+        if self._counts is None:
+            self.wait_ready()
+        return self._counts[0]
+
+    @property
+    def chunk_count(self) -> int:
+        if self._counts is None:
+            self.wait_ready()
+        return self._counts[1]
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        return self._call("chunk", chunk_id)
+
+    def ask(self, question: str, history: Sequence[Any] | None = None) -> Answer:
+        return self._call("ask", question, list(history or []))
+
+    def close(self) -> None:
+        try:
+            with self._lock:
+                self._connection.send(("stop",))
+        except (OSError, BrokenPipeError):
+            pass
+        self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.kill()
+        self._connection.close()
+
+
+def run_engine(connection, settings: Settings) -> None:
+    """The engine process: open the assistant, then answer requests until told to stop."""
+    from assistant.app import Assistant
+
+    assistant = failure = None
+    try:
+        assistant = Assistant.open(settings=settings)
+    except Exception as error:  # noqa: BLE001 - reported to the page process as one line
+        failure = str(error) or type(error).__name__
+    if assistant is not None:
+        # The corpus's words are embedded for synonym matching while the page waits for users.
+        threading.Thread(target=assistant.warm_word_vectors, daemon=True).start()
+    while True:
+        try:
+            request = connection.recv()
+        except EOFError:
+            return
+        if request[0] == "stop":
+            return
+        if failure is not None:
+            connection.send(("error", failure))
+            continue
+        try:
+            if request[0] == "counts":
+                reply: Any = (assistant.article_count, assistant.chunk_count)
+            elif request[0] == "chunk":
+                reply = assistant.chunk(request[1])
+            else:
+                reply = assistant.ask(request[1], request[2])
+        except Exception as error:  # noqa: BLE001 - the page shows a short note and goes on
+            connection.send(("error", f"{type(error).__name__}: {error}"))
+            continue
+        connection.send(("ok", reply))

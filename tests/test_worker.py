@@ -1,0 +1,61 @@
+"""The engine process the chat page talks to: real model, real Chroma, a real child process."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.app import Assistant, run_ingest
+from assistant.worker import EngineError, EngineProcess
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory, real_embedder):
+    from assistant.settings import Settings
+
+    from .conftest import MODEL_CACHE, SEED
+
+    root = tmp_path_factory.mktemp("worker")
+    (root / "corpus").mkdir()
+    (root / "corpus" / SEED.name).write_bytes(SEED.read_bytes())
+    settings = Settings(corpus_dir=root / "corpus", index_dir=root / "index",
+                        model_cache_dir=MODEL_CACHE)
+    run_ingest(settings, real_embedder)
+    return settings
+
+
+def test_the_engine_process_answers_like_the_assistant(settings, real_embedder):
+    engine = EngineProcess(settings)
+    try:
+        engine.wait_ready()
+        local = Assistant.open(settings=settings, embedder=real_embedder)
+        assert (engine.article_count, engine.chunk_count) == (1, local.chunk_count)
+        answer = engine.ask("Who denied the deployment?")
+        expected = local.ask("Who denied the deployment?")
+        assert answer.short_answer == "North Korea"
+        assert (answer.answer, answer.citations) == (expected.answer, expected.citations)
+        chunk = engine.chunk(answer.citations[0].chunk_id)
+        assert answer.citations[0].quote in chunk.text
+        history = [{"role": "user", "content": "Which agency made the allegation?"},
+                   {"role": "assistant", "content": "Seoul’s intelligence agency alleged it."}]
+        assert "1,500" in engine.ask("How many troops did it say were in Russia?",
+                                     history).short_answer
+        with pytest.raises(EngineError, match='each history item needs "role"'):
+            engine.ask("Who denied it?", [{"role": "system", "content": "x"}])
+        assert not engine.ask("Who is Robert Wood?").refused  # still serving after an error
+    finally:
+        engine.close()
+    assert not engine._process.is_alive()
+    with pytest.raises(EngineError, match="the engine process stopped"):
+        engine.ask("Who denied the deployment?")
+
+
+def test_an_engine_that_cannot_start_says_why_in_one_line(settings):
+    broken = settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": 9})
+    engine = EngineProcess(broken)
+    try:
+        with pytest.raises(EngineError, match="cannot reach the Chroma server at 127.0.0.1:9"):
+            engine.wait_ready()
+        with pytest.raises(EngineError, match="cannot reach"):
+            engine.ask("Who denied the deployment?")
+    finally:
+        engine.close()
