@@ -35,6 +35,7 @@ class EngineProcess:
         child.close()
         self._lock = threading.Lock()
         self._counts: tuple[int, int] | None = None
+        self._chunks: dict[str, Chunk] = {}
 
     def _call(self, *request: Any) -> Any:
         with self._lock:
@@ -64,7 +65,13 @@ class EngineProcess:
         return self._counts[1]
 
     def chunk(self, chunk_id: str) -> Chunk | None:
-        return self._call("chunk", chunk_id)
+        """A passage by id; ids are content hashes, so a fetched passage never changes."""
+        found = self._chunks.get(chunk_id)
+        if found is None:
+            found = self._call("chunk", chunk_id)
+            if found is not None and len(self._chunks) < 10_000:
+                self._chunks[chunk_id] = found
+        return found
 
     def ask(self, question: str, history: Sequence[Any] | None = None) -> Answer:
         return self._call("ask", question, list(history or []))
