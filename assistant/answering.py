@@ -39,6 +39,7 @@ from assistant.followup import ResolvedQuestion
 from assistant.lexical import STOPWORDS, stem, terms, words
 from assistant.models import Citation, Passage
 from assistant.prompts import Prompts
+from assistant.question_names import key_names, mentions, names_outside
 
 _INSTRUCTION = re.compile(
     r"[^.?!]*\b(?:ignore|disregard|forget|override)\b[^.?!]*\b(?:instructions?|rules?|prompts?|"
@@ -136,7 +137,8 @@ class ExtractiveAnswerer:
         if predicate and not self._says(best, predicate, resolved.question):
             # "Who commands …?" is not answered by a sentence that never says who commands.
             return replace(self.refusal(), support=round(best.support, 4))
-        if _names_outside(resolved.question, best):
+        chunk = best.passage.chunk
+        if names_outside(resolved.question, f"{chunk.title} {chunk.text}"):
             # "What did Japan's prime minister say …?" is not answered by a passage that never
             # mentions Japan, however well the rest of the question matches it.
             return replace(self.refusal(), support=round(best.support, 4))
@@ -200,15 +202,15 @@ class ExtractiveAnswerer:
 
     def _missing_names(self, question: str, candidates: list[Candidate],
                        vocabulary: Callable[[str], bool]) -> list[str]:
-        """Names and numbers the question hinges on that no evidence sentence contains."""
-        evidence = set()
-        for candidate in candidates:
-            evidence.update(stem(w.replace(",", "")) for w in words(candidate.text))
+        """Names and numbers the question hinges on that no evidence sentence contains and
+        the corpus does not know either."""
+        text = " ".join(c.text for c in candidates)
+        evidence = {stem(w.replace(",", "")) for w in words(text)}
         missing = []
-        for name in _key_names(question):
-            name_terms = [stem(w.replace(",", "")) for w in words(name) if w not in STOPWORDS]
-            if name_terms and not any(t in evidence or _prefix_in(t, evidence)
-                                      for t in name_terms):
+        for name in key_names(question):
+            if not mentions(name, evidence, text):
+                name_terms = [stem(w.replace(",", "")) for w in words(name)
+                              if w not in STOPWORDS]
                 if not all(vocabulary(t) for t in name_terms):
                     missing.append(name)
         return missing
@@ -350,51 +352,6 @@ def _neighbour_with_answer(best: Candidate, scored: list[Candidate], kind: str,
     return None
 
 
-def _names_outside(question: str, best: Candidate) -> list[str]:
-    """Names and numbers of the question that the best sentence's passage never mentions."""
-    chunk = best.passage.chunk
-    present = {stem(w.replace(",", "")) for w in words(f"{chunk.title} {chunk.text}")}
-    outside = []
-    for name in _key_names(question):
-        name_terms = [stem(w.replace(",", "")) for w in words(name) if w not in STOPWORDS]
-        if name_terms and not any(t in present or _prefix_in(t, present) for t in name_terms) \
-                and not _spelled_out(name, chunk.text):
-            outside.append(name)
-    return outside
-
-
-def _spelled_out(acronym: str, text: str) -> bool:
-    """Whether an acronym's words appear in full: "UN" in "the United Nations"."""
-    if not re.fullmatch(r"[A-Z]{2,6}", acronym):
-        return False
-    for match in re.finditer(r"[A-Z][a-z]+(?:\s+(?:of\s+|for\s+|and\s+)?[A-Z][a-z]+)+", text):
-        initials = "".join(w[0] for w in match.group(0).split() if w[0].isupper())
-        if acronym in initials:
-            return True
-    return False
-
-
 def _similar(vectors: dict[str, np.ndarray], a: Candidate, b: Candidate) -> bool:
     va, vb = vectors.get(a.sentence_id), vectors.get(b.sentence_id)
     return va is not None and vb is not None and float(np.dot(va, vb)) > _REDUNDANT
-
-
-def _prefix_in(term: str, evidence: set[str]) -> bool:
-    """"korea" matches "korean": names and their adjectives share a stem prefix."""
-    return len(term) >= 4 and any(e.startswith(term) or term.startswith(e)
-                                  for e in evidence if len(e) >= 4)
-
-
-def _key_names(question: str) -> list[str]:
-    """Capitalised names (not the first word), numbers and quoted phrases in a question."""
-    names = []
-    for match in re.finditer(r"(?<![\w’'])([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)", question):
-        phrase = match.group(1)
-        if match.start() == 0 or question[: match.start()].rstrip().endswith(("?", ".", "!")):
-            phrase = phrase.split(None, 1)[1] if " " in phrase else ""
-        if phrase and phrase.lower() not in STOPWORDS:
-            names.append(phrase)
-    names.extend(re.findall(r"\b\d[\d,.]*\b", question))
-    names.extend(re.findall(r"[\"“]([^\"”]+)[\"”]", question))
-    return names
-

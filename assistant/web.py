@@ -22,10 +22,12 @@ from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
+TITLE = '<h1 class="page-title">News coverage assistant</h1>'
 
 
 class Engine(Protocol):
-    """What the page needs from the assistant (``Assistant`` satisfies it)."""
+    """What the page needs from the assistant (``Assistant`` in-process and
+    ``worker.EngineProcess`` behind a pipe both satisfy it)."""
 
     settings: Settings
 
@@ -64,7 +66,7 @@ def corpus_line(engine: Engine) -> str:
 
 
 def intro_html(engine: Engine) -> str:
-    return '<h1 class="page-title">News coverage assistant</h1>' + corpus_line(engine)
+    return TITLE + corpus_line(engine)
 
 
 def build_page(engine: Engine, examples: Sequence[str]) -> gr.Blocks:
@@ -73,8 +75,8 @@ def build_page(engine: Engine, examples: Sequence[str]) -> gr.Blocks:
     respond = _responder(engine, prompts)
     with gr.Blocks(title="News coverage assistant", analytics_enabled=False) as page:
         conversation = gr.State(Conversation())
-        intro = gr.HTML('<h1 class="page-title">News coverage assistant</h1><div '
-                        'class="corpus-line">Loading the coverage…</div>', elem_id="intro")
+        intro = gr.HTML(TITLE + '<div class="corpus-line">Loading the coverage…</div>',
+                        elem_id="intro")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 chat = gr.Chatbot(
