@@ -239,6 +239,18 @@ def _subject_before(sentence: str, verb_at: int) -> Found | None:
     return found
 
 
+_INTRO = re.compile(r"\s*(?:(?:On|In|For|Over|After|Before|During|Last|This|Earlier|Later|"
+                    r"Meanwhile|However|According to)\b[^,]{0,60},\s*)?")
+
+
+def opening_entity(sentence: str) -> Found | None:
+    """The name a sentence opens with, after a short introductory phrase ("On Friday, South
+    Korea's NIS shared …" gives "South Korea's NIS"): usually the sentence's subject."""
+    intro = _INTRO.match(sentence)
+    match = ENTITY.match(sentence, intro.end() if intro else 0)
+    return _trim_entity(sentence, match) if match else None
+
+
 def described_name(question: str) -> str | None:
     """The name in "Who is Robert Wood?", whose description (an appositive) is the answer."""
     match = re.match(r"\s*who\s+(?:is|was|are|were)\s+(.+?)[\s?.!]*$", question, re.IGNORECASE)

@@ -31,6 +31,7 @@ from assistant.answer_types import (
     find_answer,
     headed_phrase,
     object_phrase,
+    opening_entity,
     predicate_term,
     question_type,
 )
@@ -107,9 +108,10 @@ class ExtractiveAnswerer:
                query_vector: np.ndarray, vocabulary: Callable[[str], bool]) -> Draft:
         own_terms = set(terms(resolved.question))
         if not own_terms and resolved.context:
-            # "What did he say?": every content word is in the conversation, not the question.
-            resolved = ResolvedQuestion(f"{resolved.question} {resolved.context}")
-            own_terms = set(terms(resolved.question))
+            # "What did he say?": every content word is in the conversation, not the question
+            # (whose form still decides what kind of answer is wanted).
+            own_terms = set(terms(resolved.context))
+            resolved = ResolvedQuestion(resolved.question)
         if not own_terms:
             return self.refusal("empty_question")
         candidates = self._candidates(passages)
@@ -149,7 +151,12 @@ class ExtractiveAnswerer:
             if neighbour is not None:
                 # Lead with the sentence that holds the short answer, so [1] supports it.
                 lead = neighbour
-                short = self._short_answer(resolved.question, kind, neighbour, own_terms)
+                referent = opening_entity(neighbour.text) if kind == WHO and \
+                    neighbour.start < best.start and _REFERS_BACK.match(best.text) else None
+                # "… South Korea's NIS shared intelligence …" / "The spy agency reported …":
+                # the agency is the earlier sentence's subject, not just any name in it.
+                short = referent.text if referent else self._short_answer(
+                    resolved.question, kind, neighbour, own_terms)
         chosen = self._choose(ranked, vectors, lead, best, short,
                               lambda c: self._states(c, short, predicate, resolved.question))
         return replace(self._compose(chosen, short), support=round(best.support, 4))

@@ -15,6 +15,7 @@ from assistant.answer_types import (
     counted_noun,
     find_answer,
     headed_phrase,
+    opening_entity,
     predicate_term,
     question_type,
 )
@@ -170,3 +171,10 @@ def test_word_vectors_embed_each_word_once():
     assert first.shape == (3, embedder.dimensions)
     assert (again[1] == first[0]).all()
     assert embedder.calls == [["troops", "soldiers"]]
+
+
+def test_a_sentence_opens_with_its_subject():
+    sentence = "On Friday, South Korea’s NIS shared intelligence with the public."
+    assert opening_entity(sentence).text == "South Korea’s NIS"
+    assert opening_entity("North Korea has denied it.").text == "North Korea"
+    assert opening_entity("the agency said so.") is None
