@@ -149,7 +149,11 @@ def _serve(settings) -> int:
 
         examples = Prompts(settings.prompts_dir).render("examples").splitlines()
         page = web.build_page(engine, [q.strip() for q in examples if q.strip()])
-        web.launch(page, settings)
+        try:
+            web.launch(page, settings)
+        except OSError:
+            _fail(f"cannot serve the page on {settings.ui_host}:{settings.ui_port}: the port is "
+                  "in use or not allowed; choose another with --port or ASSISTANT_UI_PORT")
         print(f"assistant: chat page on http://{settings.ui_host}:{settings.ui_port}",
               file=sys.stderr, flush=True)
         try:

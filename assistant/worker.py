@@ -77,14 +77,20 @@ class EngineProcess:
         return self._call("ask", question, list(history or []))
 
     def close(self) -> None:
-        try:
-            with self._lock:
-                self._connection.send(("stop",))
-        except (OSError, BrokenPipeError):
-            pass
-        self._process.join(timeout=10)
+        """Stop the engine: politely once it is serving, at once while it is still loading."""
+        if self._counts is not None:
+            try:
+                with self._lock:
+                    self._connection.send(("stop",))
+            except (OSError, BrokenPipeError):
+                pass
+            self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(timeout=10)
         if self._process.is_alive():
             self._process.kill()
+            self._process.join()
         self._connection.close()
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -133,6 +134,15 @@ def test_user_errors_are_one_line(tmp_path):
     assert page.stderr.strip().splitlines()[-1].startswith(
         "assistant: cannot reach the Chroma server at 127.0.0.1:9")
     assert "Traceback" not in page.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = run("serve", "--port", str(port), "--index", str(tmp_path / "i"))
+    assert busy.returncode == 2
+    assert busy.stderr.strip().splitlines() == [
+        f"assistant: cannot serve the page on 127.0.0.1:{port}: the port is in use or not "
+        "allowed; choose another with --port or ASSISTANT_UI_PORT"]
     bad = run("ingest", ASSISTANT_CHUNK_SIZE="ten")
     assert bad.returncode == 2
     assert bad.stderr.strip().splitlines() == [
