@@ -37,17 +37,12 @@ from assistant.answer_types import (
 )
 from assistant.chunking import sentence_id
 from assistant.followup import ResolvedQuestion
+from assistant.instructions import is_instruction
 from assistant.lexical import STOPWORDS, stem, terms, words
 from assistant.models import Citation, Passage
 from assistant.prompts import Prompts
 from assistant.question_names import key_names, mentions, names_outside
 
-_INSTRUCTION = re.compile(
-    r"[^.?!]*\b(?:ignore|disregard|forget|override)\b[^.?!]*\b(?:instructions?|rules?|prompts?|"
-    r"guidelines|above|previous|context|articles?|coverage)\b[^.?!]*[.?!]?"
-    r"|[^.?!]*\b(?:you are now|pretend to be|act as|system prompt|jailbreak)\b[^.?!]*[.?!]?",
-    re.IGNORECASE,
-)
 _TYPE_PENALTY = 0.75
 _CONTEXT_WEIGHT = 0.15
 _DENSE_WEIGHT = 0.45
@@ -80,11 +75,6 @@ class Draft:
     refused: bool
     citations: tuple[Citation, ...]
     support: float | None = None  # the best sentence's support score, when one was scored
-
-
-def strip_instructions(question: str) -> str:
-    """Drop sentences that try to instruct the assistant; only the question part is answered."""
-    return _INSTRUCTION.sub(" ", question).strip()
 
 
 class ExtractiveAnswerer:
@@ -203,7 +193,7 @@ class ExtractiveAnswerer:
             chunk = passage.chunk
             for span, text in zip(chunk.sentences, chunk.sentence_texts(), strict=True):
                 key = sentence_id(chunk.doc_id, text, span)
-                if key not in seen:
+                if key not in seen and not is_instruction(text):
                     seen[key] = Candidate(key, passage, text, span.start, span.end)
         return list(seen.values())
 

@@ -8,24 +8,27 @@ go through it, so they behave alike.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from assistant.answering import ExtractiveAnswerer, strip_instructions
+from assistant.answering import ExtractiveAnswerer
 from assistant.embedding import (
     Embedder,
     SentenceTransformerEmbedder,
     WordVectors,
     model_dir_for,
 )
-from assistant.followup import resolve_followup
+from assistant.followup import ResolvedQuestion, resolve_followup
 from assistant.ingest import Ingestor, IngestReport, fingerprint, is_stale
+from assistant.instructions import strip_instructions
 from assistant.lexical import STOPWORDS
+from assistant.llm_answering import LLMAnswerer
 from assistant.models import Answer, Chunk, Turn
 from assistant.prompts import Prompts
 from assistant.retrieval import HybridRetriever
-from assistant.settings import Settings
+from assistant.settings import ANSWER_MODES, Settings
 from assistant.store import ChromaStore, open_client
 
 
@@ -89,12 +92,14 @@ class Assistant:
     """Answers questions about the indexed coverage with cited sentences."""
 
     def __init__(self, settings: Settings, embedder: Embedder, store: ChromaStore,
-                 retriever: HybridRetriever, answerer: ExtractiveAnswerer) -> None:
+                 retriever: HybridRetriever, answerer: ExtractiveAnswerer,
+                 writer: LLMAnswerer | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
         self.store = store
         self.retriever = retriever
         self.answerer = answerer
+        self.writer = writer  # the ``llm`` mode's writer and checker, when a model is set
 
     @classmethod
     def open(cls, corpus_dir: Path | str | None = None, index_dir: Path | str | None = None,
@@ -120,7 +125,8 @@ class Assistant:
             max_sentences=settings.max_answer_sentences,
             word_vectors=WordVectors(embedder),
         )
-        return cls(settings, embedder, store, retriever, answerer)
+        return cls(settings, embedder, store, retriever, answerer,
+                   build_writer(settings, embedder, store, answerer))
 
     @property
     def chunk_count(self) -> int:
@@ -145,30 +151,96 @@ class Assistant:
         """The indexed passage a citation points into, for showing the quote in context."""
         return self.retriever.chunk(chunk_id)
 
-    def ask(self, question: str, history: Sequence[Any] | None = None) -> Answer:
+    def ask(self, question: str, history: Sequence[Any] | None = None,
+            mode: str | None = None) -> Answer:
+        """The answer to ``question`` (with earlier turns as ``history``), in ``mode``
+        ("extractive" or "llm"; default from settings)."""
+        *_, answer = self.ask_stream(question, history, mode)
+        return answer
+
+    def ask_stream(self, question: str, history: Sequence[Any] | None = None,
+                   mode: str | None = None) -> Iterator[Answer]:
+        """The answer as it grows: in ``llm`` mode, once per sentence that passed the check,
+        then the final answer; in extractive mode, just the answer."""
         started = time.perf_counter()
+        mode = self._mode(mode)
         question = question.strip()
         turns = to_turns(history)
         if len(question) > self.settings.max_question_chars:
-            draft = self.answerer.refusal("question_too_long", length=str(len(question)),
-                                          limit=str(self.settings.max_question_chars))
-            return Answer(question, draft.answer, None, True, (), _timings(started, started))
+            yield self._refusal(question, started, "question_too_long",
+                                length=str(len(question)),
+                                limit=str(self.settings.max_question_chars))
+            return
         asked = self.retriever.rarity.correct_spelling(strip_instructions(question))
-        resolved = resolve_followup(asked, turns)
         if not self.retriever.chunks:
-            draft = self.answerer.refusal("empty_index")
-            return Answer(question, draft.answer, None, True, (), _timings(started, started))
+            yield self._refusal(question, started, "empty_index")
+            return
         if not asked:
-            draft = self.answerer.refusal("refusal_instruction" if question else "empty_question")
-            return Answer(question, draft.answer, None, True, (), _timings(started, started))
+            yield self._refusal(question, started,
+                                "refusal_instruction" if question else "empty_question")
+            return
+        condensed, turns_left_out = None, 0
+        if mode == "llm" and turns:
+            condensed, turns_left_out = self.writer.condense(strip_instructions(question),
+                                                             turns)
+        resolved = ResolvedQuestion(condensed) if condensed else resolve_followup(asked, turns)
         query_vector = self.embedder.embed([resolved.query])[0]
         passages = self.retriever.retrieve(resolved.query, self.settings.top_k, query_vector)
         retrieved = time.perf_counter()
         draft = self.answerer.answer(resolved, passages, query_vector,
                                      vocabulary=lambda t: t in self.retriever.rarity)
-        return Answer(question, draft.answer, draft.short_answer, draft.refused,
-                      draft.citations, _timings(started, retrieved),
-                      tuple(p.chunk.chunk_id for p in passages), draft.support)
+        answer = Answer(question, draft.answer, draft.short_answer, draft.refused,
+                        draft.citations, _timings(started, retrieved),
+                        tuple(p.chunk.chunk_id for p in passages), draft.support)
+        if mode != "llm":
+            yield answer
+            return
+        prompt_question = condensed or strip_instructions(question)
+        if resolved.context:
+            prompt_question = f"{prompt_question} (Earlier in the conversation: " \
+                              f"{resolved.context})"
+        for written in self.writer.write(prompt_question, passages, draft, condensed,
+                                         turns_left_out):
+            draft = written.draft
+            yield replace(answer, answer=draft.answer, short_answer=draft.short_answer,
+                          refused=draft.refused, citations=draft.citations,
+                          timings_ms={**_timings(started, retrieved), **written.timings_ms},
+                          mode=written.mode, note=written.note,
+                          verification=written.verification)
+
+    def _mode(self, mode: str | None) -> str:
+        mode = mode or self.settings.answer_mode
+        if mode not in ANSWER_MODES:
+            raise ValueError(f"unknown answer mode {mode!r}: use one of "
+                             f"{', '.join(ANSWER_MODES)}")
+        if mode == "llm" and self.writer is None:
+            raise ValueError("the llm answer mode needs a model: set ASSISTANT_LLM_BASE_URL "
+                             "(or ASSISTANT_LLM_MODEL_PATH)")
+        return mode
+
+    def _refusal(self, question: str, started: float, name: str, **values: str) -> Answer:
+        draft = self.answerer.refusal(name, **values)
+        return Answer(question, draft.answer, None, True, (), _timings(started, started))
+
+
+def build_writer(settings: Settings, embedder: Embedder, store: ChromaStore,
+                 answerer: ExtractiveAnswerer) -> LLMAnswerer | None:
+    """The ``llm`` mode's model, prompt builder and checker; None when no model is set."""
+    from assistant.chunking import tiktoken_counter
+    from assistant.llm import build_chat_model
+    from assistant.llm_prompt import PromptBuilder
+    from assistant.verify import Checker
+
+    model = build_chat_model(settings)
+    if model is None:
+        return None
+    prompts = answerer.prompts
+    builder = PromptBuilder(prompts, tiktoken_counter(), settings.llm_context_window,
+                            settings.llm_max_answer_tokens)
+    checker = Checker(embedder.embed, store.sentence_vectors, answerer.word_vectors,
+                      settings.verify_min_overlap, settings.verify_min_similarity,
+                      builder.no_answer())
+    return LLMAnswerer(model, prompts, builder, checker)
 
 
 def _timings(started: float, retrieved: float) -> dict[str, float]:

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 
 from assistant.cleaning import prose_spans
+from assistant.instructions import is_instruction
 from assistant.models import Article, Chunk, Sentence, Span
 from assistant.sentences import split_sentences
 
@@ -27,11 +28,13 @@ def tiktoken_counter() -> TokenCounter:
 
 
 def article_sentences(article: Article, count_tokens: TokenCounter, limit: int) -> list[Span]:
-    """The prose sentences of an article; a sentence over ``limit`` tokens is cut at spaces."""
+    """The prose sentences of an article; a sentence over ``limit`` tokens is cut at spaces.
+    A sentence planted to instruct a language model is no prose of the story: it is left out."""
     spans: list[Span] = []
     for block in prose_spans(article.text):
         for sentence in split_sentences(article.text, block):
-            spans.extend(_fit(article.text, sentence, count_tokens, limit))
+            if not is_instruction(article.text[sentence.start:sentence.end]):
+                spans.extend(_fit(article.text, sentence, count_tokens, limit))
     return spans
 
 

@@ -50,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     for command in (ask, serve):
         command.add_argument("--ingest-if-stale", action="store_true",
                              help="ingest first when the corpus changed since the last ingest")
+    for command in (ask, serve, evaluate):
+        command.add_argument("--mode", choices=("extractive", "llm"), default=argparse.SUPPRESS,
+                             help="extractive: quote the articles; llm: a language model "
+                             "writes, every sentence checked against its citation (env "
+                             "ASSISTANT_ANSWER_MODE; needs ASSISTANT_LLM_BASE_URL)")
     return parser
 
 
@@ -72,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
                 overrides["ui_host"] = args.host
             if "port" in args:
                 overrides["ui_port"] = args.port
+            if "mode" in args:
+                overrides["answer_mode"] = args.mode
             settings = Settings(**overrides)
         except ValidationError as error:
             first = error.errors()[0]
@@ -95,11 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         from assistant.embedding import ModelError
         from assistant.evaluation import GoldenError
         from assistant.ingest import IngestBusy
+        from assistant.llm import LLMError
         from assistant.store import StoreError
         from assistant.worker import EngineError
 
         if isinstance(error, ModelError | IngestBusy | StoreError | FileNotFoundError |
-                      GoldenError | EngineError):
+                      GoldenError | EngineError | LLMError):
             print(f"assistant: {error}", file=sys.stderr)
             return EXIT_ERROR
         raise
@@ -187,7 +195,8 @@ def _eval(settings, args) -> int:
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
         "golden": str(args.golden), "corpus": str(settings.corpus_dir),
         "settings": settings.model_dump(mode="json", include={
-            "top_k", "min_support", "max_answer_sentences", "chunk_size", "chunk_overlap"}),
+            "top_k", "min_support", "max_answer_sentences", "chunk_size", "chunk_overlap",
+            "answer_mode", "llm_model", "verify_min_overlap", "verify_min_similarity"}),
         "metrics": metrics, "categories": evaluation.by_category(results),
         "thresholds": thresholds,
         "threshold_failures": evaluation.threshold_failures(metrics, thresholds),
@@ -239,7 +248,8 @@ def _ask_stream(assistant) -> int:
             request = json.loads(line)
             if not isinstance(request, dict) or not isinstance(request.get("question"), str):
                 raise ValueError('a request needs a "question" string')
-            result = assistant.ask(request["question"], request.get("history")).to_dict()
+            result = assistant.ask(request["question"], request.get("history"),
+                                   request.get("mode")).to_dict()
         except (json.JSONDecodeError, ValueError) as error:
             result = {"error": f"line {number}: {error}"}
             status = EXIT_ERROR
@@ -248,8 +258,14 @@ def _ask_stream(assistant) -> int:
 
 
 def render_answer(answer) -> str:
-    """The answer, then its numbered sources with the quoted sentence."""
-    lines = [answer.answer]
+    """Any note, the answer, what the check left out of a written answer, then the numbered
+    sources with the quoted sentence."""
+    lines = [f"({answer.note})", ""] if answer.note else []
+    lines.append(answer.answer)
+    if answer.mode == "llm" and answer.verification and answer.verification.dropped:
+        lines.append("")
+        lines.append("Left out by the check:")
+        lines.extend(f"  - {c.text} ({c.reason})" for c in answer.verification.dropped)
     if answer.citations:
         lines.append("")
         lines.append("Sources:")

@@ -29,6 +29,8 @@ def summary_table(payload: dict[str, Any]) -> str:
     failing = {f.split()[0].rstrip(":") for f in payload.get("threshold_failures", [])}
     for name in METRICS:
         value = payload["metrics"].get(name)
+        if value is None and name.startswith("llm_"):
+            continue  # a run without a model
         bound = payload.get("thresholds", {}).get(name, {})
         limit = " ".join(f"{'≥' if k == 'min' else '≤'} {v}" for k, v in bound.items())
         status = "" if not bound else ("FAIL" if name in failing else "ok")
@@ -65,6 +67,10 @@ def markdown(payload: dict[str, Any]) -> str:
                 f"- question: {case['question']}", f"- expected: {expected}",
                 f"- got: {got}: {case['answer']}"]
         out += [f"- quote [{n}]: “{quote}”" for n, quote in enumerate(case["quotes"], start=1)]
+        if case.get("fallback"):
+            out.append(f"- the model's answer was not used: {case['fallback']}")
+        out += [f"- left out by the check: “{d['text']}” ({d['reason']})"
+                for d in case.get("dropped", [])]
         out += [f"- why: {'; '.join(case['failures'])}", ""]
     out += ["![Scores by category and latency](chart.png)", ""]
     return "\n".join(out)

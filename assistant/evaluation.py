@@ -50,6 +50,12 @@ METRICS: dict[str, tuple[str, str]] = {
                       "evidence (0 when none does), over answerable cases."),
     "refusal_rate": ("higher", "Unanswerable cases that were refused."),
     "false_refusal_rate": ("lower", "Answerable cases that were refused."),
+    "llm_written_rate": ("higher", "llm mode: cases whose answer is the model's own checked "
+                         "sentences (or its refusal), not the extractive fallback."),
+    "llm_fallback_rate": ("lower", "llm mode: cases where the model failed or wrote nothing "
+                          "supported, so the extractive answer was shown with a note."),
+    "llm_dropped_sentence_rate": ("lower", "llm mode: the share of the model's sentences that "
+                                  "the check left out (unsupported, uncited, or markup)."),
     "latency_p50_ms": ("lower", "Median wall time of one ask, in milliseconds."),
     "latency_p95_ms": ("lower", "95th percentile wall time of one ask, in milliseconds."),
 }
@@ -89,6 +95,10 @@ class CaseResult:
     retrieval_rank: int | None
     latency_ms: float
     support: float | None = None
+    mode: str = "extractive"
+    fallback: str | None = None  # llm mode: why the extractive answer was shown instead
+    dropped: list[dict[str, str]] = field(default_factory=list)  # llm mode: left out, and why
+    sentences_written: int = 0  # llm mode: sentences the model wrote
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -187,7 +197,12 @@ def score_case(case: GoldenCase, answer: Answer, gold: Sequence[SpanRef],
         [c.quote for c in answer.citations], correct, short_correct, problems,
         scored[0] if scored else None, scored[1] if scored else None,
         retrieval_rank(passages, gold) if case.answerable else None, round(latency_ms, 2),
-        answer.support)
+        answer.support, answer.mode)
+    if answer.verification is not None:
+        result.fallback = answer.verification.fallback
+        result.dropped = [{"text": c.text, "reason": c.reason}
+                          for c in answer.verification.dropped]
+        result.sentences_written = len(answer.verification.sentences)
     result.failures = _failures(result)
     return result
 
@@ -236,8 +251,20 @@ def summarize(results: Sequence[CaseResult]) -> dict[str, float | int | None]:
         "retrieval_mrr": _mean([1 / rank if rank else 0.0 for rank in ranks]),
         "refusal_rate": _share(sum(r.refused for r in unanswerable), len(unanswerable)),
         "false_refusal_rate": _share(sum(r.refused for r in answerable), len(answerable)),
+        **_llm_metrics(results),
         "latency_p50_ms": round(percentile(latencies, 0.5), 2),
         "latency_p95_ms": round(percentile(latencies, 0.95), 2),
+    }
+
+
+def _llm_metrics(results: Sequence[CaseResult]) -> dict[str, float | None]:
+    """The llm mode's figures; None for runs in which no model was asked."""
+    asked = [r for r in results if r.sentences_written or r.fallback or r.mode == "llm"]
+    written = sum(r.sentences_written for r in asked)
+    return {
+        "llm_written_rate": _share(sum(r.mode == "llm" for r in asked), len(asked)),
+        "llm_fallback_rate": _share(sum(r.fallback is not None for r in asked), len(asked)),
+        "llm_dropped_sentence_rate": _share(sum(len(r.dropped) for r in asked), written),
     }
 
 

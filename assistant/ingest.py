@@ -27,7 +27,7 @@ from assistant.settings import Settings
 from assistant.store import ChromaStore
 
 MANIFEST_VERSION = 2
-CLEANING_VERSION = 1
+CLEANING_VERSION = 2  # 2: sentences that instruct a model are left out
 
 
 GROUP_SENTENCES = 512

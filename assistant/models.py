@@ -105,6 +105,46 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Checked:
+    """One sentence a language model wrote, and what the check decided about it."""
+
+    text: str  # as the model wrote it
+    kept: bool
+    reason: str  # "supported", or why it was dropped
+    shown: str = ""  # the sentence as the reader would see it: no markers, no stripped links
+    cited: tuple[int, ...] = ()  # passage numbers it cited that exist
+    invalid_citations: tuple[int, ...] = ()  # numbers it cited that name no passage
+    removed_links: tuple[str, ...] = ()  # addresses of links and images no source contains
+    overlap: float | None = None  # share of its content words found in its evidence
+    similarity: float | None = None  # embedding cosine with its closest evidence sentence
+    refusal: bool = False  # the model's "the coverage does not say", not a claim
+
+
+@dataclass(frozen=True)
+class Verification:
+    """How an answer written by a language model was checked, in the ``llm`` answer mode."""
+
+    model: str
+    sentences: tuple[Checked, ...] = ()
+    fallback: str | None = None  # why the extractive answer was shown instead, if it was
+    model_refused: bool = False  # the model said the passages do not answer
+    condensed_question: str | None = None  # the follow-up rewritten to stand on its own
+    prompt_tokens: int = 0
+    passages_in_prompt: int = 0
+    passages_left_out: int = 0  # retrieved passages that did not fit the context window
+    history_turns_left_out: int = 0
+
+    @property
+    def dropped(self) -> tuple[Checked, ...]:
+        return tuple(c for c in self.sentences if not c.kept and not c.refusal)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["dropped"] = [{"text": c.text, "reason": c.reason} for c in self.dropped]
+        return data
+
+
+@dataclass(frozen=True)
 class Answer:
     """What ``ask`` returns: the cited answer text, or a refusal, and where time went."""
 
@@ -116,10 +156,14 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     retrieved: tuple[str, ...] = ()  # chunk ids of the passages handed to the answerer, best first
     support: float | None = None  # how well the best sentence matches the question (0-1)
+    mode: str = "extractive"  # or "llm": written by a language model, then checked
+    note: str | None = None  # shown above the answer, e.g. why the model's answer is not used
+    verification: Verification | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["citations"] = [asdict(c) for c in self.citations]
+        data["verification"] = self.verification.to_dict() if self.verification else None
         return data
 
 

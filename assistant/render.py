@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from assistant.models import Answer, Chunk, Citation
+from assistant.models import Answer, Chunk, Citation, Verification
 
 _MARKER = re.compile(r"\[(\d+)\]")
 # HTML specials plus Markdown's syntax characters (and ':' so no text turns into an autolink).
@@ -32,9 +32,42 @@ def answer_pieces(answer: Answer) -> list[str]:
     return [p for p in re.split(r"(?<=\])\s+", answer.answer) if p] or [answer.answer]
 
 
-def answer_html(answer: Answer, turn: int, text: str | None = None) -> str:
-    """The answer (or a prefix of it) with each valid ``[n]`` linked to its source."""
-    text = answer.answer if text is None else text
+def answer_html(answer: Answer, turn: int, text: str | None = None,
+                pending: bool = False) -> str:
+    """The answer (or a prefix of it) with each valid ``[n]`` linked to its source, after any
+    note, and for a written answer a line on how it was checked (or, while it is still being
+    written, that it is)."""
+    note = f'<div class="answer-note">{escape(answer.note)}</div>' if answer.note else ""
+    after = ""
+    if pending:
+        after = ('<div class="check-line pending">Writing the answer and checking each '
+                 "sentence against its source…</div>")
+    elif answer.mode == "llm" and answer.verification:
+        after = check_html(answer.verification)
+    return note + _answer_body(answer, turn, answer.answer if text is None else text) + after
+
+
+def check_html(verification: Verification) -> str:
+    """How a written answer was checked: the model, and what was left out (counted, never
+    shown: a sentence that failed the check does not reach the reader)."""
+    dropped = verification.dropped
+    unsupported = sum(1 for c in dropped if c.shown and c.reason != "an image or link that "
+                      "no source contains")
+    links = sum(len(c.removed_links) for c in verification.sentences)
+    parts = [f"Written by {escape(verification.model)}; each sentence checked against the "
+             "sentence it cites."]
+    if verification.model_refused:
+        parts = [f"{escape(verification.model)} found no answer in the retrieved passages."]
+    elif unsupported:
+        parts.append(f"{unsupported} sentence{'s' if unsupported != 1 else ''} left out: not "
+                     "supported by the sources.")
+    if links:
+        parts.append(f"{links} link{'s' if links != 1 else ''} or image"
+                     f"{'s' if links != 1 else ''} no source contains removed.")
+    return f'<div class="check-line">{" ".join(parts)}</div>'
+
+
+def _answer_body(answer: Answer, turn: int, text: str) -> str:
     if answer.refused:
         return (f'<span class="refusal-badge">Not in the coverage</span> '
                 f'<span class="refusal">{escape(text)}</span>')

@@ -7,11 +7,13 @@ unless stated otherwise), so the CLI, the tests and a deployment configure the s
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ANSWER_MODES = ("extractive", "llm")
 
 
 def _default_model_cache() -> Path:
@@ -83,6 +85,52 @@ class Settings(BaseSettings):
         1000, ge=1, description="Longest question accepted; longer ones are refused before "
         "any retrieval."
     )
+    answer_mode: Literal["extractive", "llm"] = Field(
+        "extractive",
+        description="extractive: answers quote article sentences; llm: a language model "
+        "writes the answer and every sentence is checked against the passage it cites.",
+    )
+    llm_base_url: str | None = Field(
+        None,
+        description="Base URL of an OpenAI-compatible chat endpoint, e.g. "
+        "http://127.0.0.1:11434/v1 for Ollama.",
+    )
+    llm_model: str = Field("llama3.2", description="Model name sent to that endpoint.")
+    llm_api_key_env: str = Field(
+        "OPENAI_API_KEY",
+        description="Name of the environment variable that holds the endpoint's API key (the "
+        "key itself is never a setting).",
+    )
+    llm_model_path: Path | None = Field(
+        None,
+        description="A local GGUF model run by llama-cpp-python (pip install '.[local]'); "
+        "used when no base URL is set.",
+    )
+    llm_timeout_s: float = Field(
+        60.0, gt=0, description="Longest wait for the model's whole answer, in seconds."
+    )
+    llm_stream: bool = Field(
+        True, description="Ask the endpoint to stream its answer (sentences are shown as "
+        "soon as they pass the check)."
+    )
+    llm_context_window: int = Field(
+        8192, ge=512, description="The model's context window in tokens; the prompt is "
+        "trimmed to fit it."
+    )
+    llm_max_answer_tokens: int = Field(
+        512, ge=16, description="Tokens kept free in the context window for the answer."
+    )
+    llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+    verify_min_overlap: float = Field(
+        0.6, ge=0, le=1,
+        description="Share of a written sentence's content words (or close synonyms) that its "
+        "cited sentences must contain.",
+    )
+    verify_min_similarity: float = Field(
+        0.55, ge=-1, le=1,
+        description="Smallest embedding cosine between a written sentence and its closest "
+        "cited sentence.",
+    )
     ui_host: str = Field("127.0.0.1", description="Address the chat page listens on.")
     ui_port: int = Field(7860, ge=0, le=65535, description="Port of the chat page.")
     ui_concurrency_limit: int = Field(
@@ -96,11 +144,21 @@ class Settings(BaseSettings):
     )
 
     @model_validator(mode="after")
-    def _overlap_below_size(self) -> Settings:
+    def _consistent(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:
             raise ValueError("chunk_overlap must be smaller than chunk_size")
+        if self.answer_mode == "llm" and not self.llm_configured:
+            raise ValueError("answer_mode llm needs a model: set ASSISTANT_LLM_BASE_URL (an "
+                             "OpenAI-compatible endpoint) or ASSISTANT_LLM_MODEL_PATH (a GGUF "
+                             "file)")
+        if self.llm_max_answer_tokens >= self.llm_context_window:
+            raise ValueError("llm_max_answer_tokens must be smaller than llm_context_window")
         return self
 
     @property
     def uses_server(self) -> bool:
         return bool(self.chroma_host)
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_base_url or self.llm_model_path)

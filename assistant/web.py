@@ -39,7 +39,8 @@ class Engine(Protocol):
 
     def chunk(self, chunk_id: str) -> Chunk | None: ...
 
-    def ask(self, question: str, history: Sequence[Any] | None = None) -> Answer: ...
+    def ask_stream(self, question: str, history: Sequence[Any] | None = None,
+                   mode: str | None = None) -> Iterator[Answer]: ...
 
 
 @dataclass
@@ -94,16 +95,24 @@ def build_page(engine: Engine, examples: Sequence[str]) -> gr.Blocks:
                         max_length=engine.settings.max_question_chars + 1,
                     )
                     ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-                new = gr.Button("New conversation", elem_id="new-conversation", size="sm")
+                with gr.Row():
+                    mode = gr.Radio(
+                        [("Quoted sentences", "extractive"),
+                         ("Written by the language model, every sentence checked", "llm")],
+                        value=engine.settings.answer_mode, label="Answers",
+                        visible=engine.settings.llm_configured, elem_id="mode",
+                    )
+                    new = gr.Button("New conversation", elem_id="new-conversation", size="sm")
             with gr.Column(scale=2, elem_id="sources-column"):
                 sources = gr.HTML(sources_html([], engine.chunk), label="Sources",
                                   elem_id="sources", padding=False)
         page.load(lambda: intro_html(engine), None, intro, api_visibility="private")
         outputs = [chat, sources, conversation, question]
-        question.submit(respond, [question, conversation], outputs, api_name="ask")
-        ask.click(respond, [question, conversation], outputs, api_visibility="private")
+        inputs = [question, conversation, mode]
+        question.submit(respond, inputs, outputs, api_name="ask")
+        ask.click(respond, inputs, outputs, api_visibility="private")
         chat.example_select(_example_text, None, question, api_visibility="private").then(
-            respond, [question, conversation], outputs, api_visibility="private")
+            respond, inputs, outputs, api_visibility="private")
         new.click(lambda: ([], sources_html([], engine.chunk), Conversation(), ""), None,
                   outputs, api_name="new_conversation")
         chat.clear(lambda: (sources_html([], engine.chunk), Conversation()), None,
@@ -111,13 +120,19 @@ def build_page(engine: Engine, examples: Sequence[str]) -> gr.Blocks:
     return page
 
 
+def _quote_only(chunk_id: str) -> None:
+    return None
+
+
 def _example_text(selected: gr.SelectData) -> str:
     return selected.value["text"] if isinstance(selected.value, dict) else str(selected.value)
 
 
 def _responder(engine: Engine, prompts: Prompts) -> Callable[..., Iterator[tuple]]:
-    def respond(message: str, conversation: Conversation) -> Iterator[tuple]:
-        """Answer one message, streaming the answer in one cited sentence at a time.
+    def respond(message: str, conversation: Conversation, mode: str | None = None
+                ) -> Iterator[tuple]:
+        """Answer one message, streaming it in: a written answer one checked sentence at a
+        time as the engine passes them, a quoted one a cited sentence at a time.
 
         The chat shown is rebuilt from the session's own conversation, never from what the
         client sends, so an API client sees exactly its own turns.
@@ -125,18 +140,32 @@ def _responder(engine: Engine, prompts: Prompts) -> Callable[..., Iterator[tuple
         message = (message or "").strip()
         shown = conversation.messages + [{"role": "user", "content": escape(message)}]
         panel = sources_html(conversation.answers, engine.chunk)
-        yield shown, panel, conversation, ""
+        turn = len(conversation.answers) + 1
+        if mode == "llm":
+            waiting = answer_html(Answer(message, "", None, False, mode="llm"), turn,
+                                  pending=True)
+            yield shown + [{"role": "assistant", "content": waiting}], panel, conversation, ""
+        else:
+            yield shown, panel, conversation, ""
+        answer = None
         try:
-            answer = engine.ask(message, conversation.history())
+            for answer in engine.ask_stream(message, conversation.history(), mode):
+                if answer.mode == "llm" and answer.answer:
+                    reply = {"role": "assistant",
+                             "content": answer_html(answer, turn, pending=True)}
+                    # The engine is busy streaming: cards show the cited sentence alone
+                    # until the answer is complete, then the passage around it.
+                    yield shown + [reply], sources_html(conversation.answers + [answer],
+                                                        _quote_only), conversation, ""
         except Exception:  # noqa: BLE001 - the page must stay usable whatever the engine does
             log.exception("answering %r failed", message[:200])
             failed = {"role": "assistant", "content": error_html(prompts.render("engine_error"))}
             conversation = replace(conversation, messages=shown + [failed])
             yield conversation.messages, panel, conversation, ""
             return
-        turn = len(conversation.answers) + 1
+        pieces = [answer.answer] if answer.mode == "llm" else answer_pieces(answer)
         text = ""
-        for piece in answer_pieces(answer):
+        for piece in pieces:
             text = f"{text} {piece}".strip()
             reply = {"role": "assistant", "content": answer_html(answer, turn, text)}
             yield shown + [reply], panel, conversation, ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from assistant.models import Answer, Chunk
@@ -73,8 +73,35 @@ class EngineProcess:
                 self._chunks[chunk_id] = found
         return found
 
-    def ask(self, question: str, history: Sequence[Any] | None = None) -> Answer:
-        return self._call("ask", question, list(history or []))
+    def ask(self, question: str, history: Sequence[Any] | None = None,
+            mode: str | None = None) -> Answer:
+        return self._call("ask", question, list(history or []), mode)
+
+    def ask_stream(self, question: str, history: Sequence[Any] | None = None,
+                   mode: str | None = None) -> Iterator[Answer]:
+        """The answer as it grows (see ``Assistant.ask_stream``). A reader who stops early
+        still leaves the pipe clean: the rest of the reply is read and dropped."""
+        with self._lock:
+            finished = False
+            try:
+                self._connection.send(("ask_stream", question, list(history or []), mode))
+                while True:
+                    status, value = self._connection.recv()
+                    if status != "part":
+                        finished = True
+                        break
+                    yield value
+            except (EOFError, OSError, BrokenPipeError):
+                finished = True
+                raise EngineError("the engine process stopped") from None
+            finally:
+                while not finished:
+                    try:
+                        finished = self._connection.recv()[0] != "part"
+                    except (EOFError, OSError):
+                        finished = True
+        if status != "ok":
+            raise EngineError(value)
 
     def close(self) -> None:
         """Stop the engine: politely once it is serving, at once while it is still loading."""
@@ -121,8 +148,12 @@ def run_engine(connection, settings: Settings) -> None:
                 reply: Any = (assistant.article_count, assistant.chunk_count)
             elif request[0] == "chunk":
                 reply = assistant.chunk(request[1])
+            elif request[0] == "ask_stream":
+                for answer in assistant.ask_stream(request[1], request[2], request[3]):
+                    connection.send(("part", answer))
+                reply = None  # the last part was the whole answer
             else:
-                reply = assistant.ask(request[1], request[2])
+                reply = assistant.ask(request[1], request[2], request[3])
         except Exception as error:  # noqa: BLE001 - the page shows a short note and goes on
             connection.send(("error", f"{type(error).__name__}: {error}"))
             continue

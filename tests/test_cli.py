@@ -74,7 +74,9 @@ def test_ask_json_result_has_every_field(indexed):
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert set(result) == {"question", "answer", "short_answer", "refused", "citations",
-                           "timings_ms", "retrieved", "support"}
+                           "timings_ms", "retrieved", "support", "mode", "note",
+                           "verification"}
+    assert (result["mode"], result["note"], result["verification"]) == ("extractive", None, None)
     assert result["citations"][0]["chunk_id"] in result["retrieved"]
     assert result["short_answer"] == "North Korea" and result["refused"] is False
     citation = result["citations"][0]

@@ -43,10 +43,15 @@ def test_settings_have_descriptions_and_reject_nonsense():
 def test_every_prompt_renders():
     prompts = Prompts(PROJECT_ROOT / "prompts")
     values = {"missing": "Xi Jinping", "short_answer": "North Korea", "sentence": "It did.",
-              "length": "1200", "limit": "1000"}
+              "length": "1200", "limit": "1000", "no_answer": "The coverage does not say.",
+              "passages": "<passage>…</passage>", "question": "Who?", "n": "1",
+              "title": "T", "source": "S", "published": "2024-10-21", "text": "It did.",
+              "history": "Reader: Who?", "reason": "the model did not answer within 60 s"}
     assert set(prompts.names()) >= {"refusal", "refusal_missing", "empty_question",
                                      "empty_index", "answer_lead", "question_too_long",
-                                     "engine_error", "examples"}
+                                     "engine_error", "examples", "llm_system", "llm_question",
+                                     "llm_passage", "llm_no_answer", "llm_condense",
+                                     "llm_condense_request", "llm_fallback", "llm_cut_short"}
     for name in prompts.names():
         rendered = prompts.render(name, **values)
         assert rendered and "{" not in rendered

@@ -19,9 +19,9 @@ from assistant.answer_types import (
     predicate_term,
     question_type,
 )
-from assistant.answering import strip_instructions
 from assistant.embedding import WordVectors
 from assistant.followup import resolve_followup
+from assistant.instructions import strip_instructions
 from assistant.lexical import BM25, TermRarity, stem, terms
 from assistant.models import Turn
 

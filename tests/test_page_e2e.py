@@ -7,7 +7,9 @@ import shutil
 import statistics
 import subprocess
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -25,19 +27,16 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
                   "--disable-sync"]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`assistant serve` over the seed article plus an article full of markup."""
-    root = tmp_path_factory.mktemp("page")
-    corpus = root / "corpus"
-    shutil.copytree(PROJECT_ROOT / "corpus", corpus)
-    shutil.copy(FIXTURES / "hostile_markup.md", corpus)
+@contextmanager
+def serving(root: Path, corpus: Path, **env: str) -> Iterator[str]:
+    """`assistant serve` over ``corpus`` on a free port, until the block ends; yields its URL."""
     port = _free_port()
     log = (root / "serve.log").open("w")
     process = subprocess.Popen(
         [str(ASSISTANT), "serve", "--ingest-if-stale", "--port", str(port)], stdout=log,
         stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
-        env=environment(ASSISTANT_CORPUS=str(corpus), ASSISTANT_INDEX=str(root / "index")))
+        env=environment(ASSISTANT_CORPUS=str(corpus), ASSISTANT_INDEX=str(root / "index"),
+                        **env))
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 180
     while True:
@@ -51,10 +50,23 @@ def server(tmp_path_factory):
             output = (root / "serve.log").read_text()
             raise RuntimeError(f"assistant serve did not start:\n{output}")
         time.sleep(0.3)
-    yield url, corpus
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`assistant serve` over the seed article plus an article full of markup."""
+    root = tmp_path_factory.mktemp("page")
+    corpus = root / "corpus"
+    shutil.copytree(PROJECT_ROOT / "corpus", corpus)
+    shutil.copy(FIXTURES / "hostile_markup.md", corpus)
+    with serving(root, corpus) as url:
+        yield url, corpus
 
 
 def bot_text(chat: list[dict]) -> str:

@@ -26,6 +26,9 @@ class FakeEngine:
     def chunk(self, chunk_id: str) -> Chunk | None:
         return Chunk(chunk_id, "doc.txt", 0, "Said it.", (Span(0, 8),), title="Doc")
 
+    def ask_stream(self, question, history=None, mode=None):
+        yield self.ask(question, history)
+
     def ask(self, question, history=None) -> Answer:
         with self.lock:
             self.calls.append((question, list(history or [])))

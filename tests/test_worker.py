@@ -59,3 +59,30 @@ def test_an_engine_that_cannot_start_says_why_in_one_line(settings):
             engine.ask("Who denied the deployment?")
     finally:
         engine.close()
+
+
+def test_a_written_answer_streams_through_the_engine_and_a_dropped_stream_leaves_it_clean(
+        settings):
+    from .llm_server import Reply, ScriptedLLM
+
+    model = ScriptedLLM()
+    faithful = "North Korea officially denied sending troops to Russia [1]."
+    engine = EngineProcess(settings.model_copy(update={"llm_base_url": model.url,
+                                                        "llm_model": "scripted"}))
+    try:
+        engine.wait_ready()
+        model.script(Reply(f"{faithful} It labeled the claims “groundless rumors” [1]."))
+        parts = [a.answer for a in engine.ask_stream("Who denied the deployment?", mode="llm")]
+        assert parts == ["North Korea officially denied sending troops to Russia. [1]",
+                         "North Korea officially denied sending troops to Russia. [1] It "
+                         "labeled the claims “groundless rumors”. [1]"]
+        model.script(Reply(f"{faithful} {faithful} {faithful}"))
+        stream = engine.ask_stream("Who denied the deployment?", mode="llm")
+        assert next(stream).mode == "llm"  # three times the same sentence: shown once
+        stream.close()  # a reader who leaves early: the rest of the reply is read and dropped
+        assert engine.ask("Who is Robert Wood?", mode="extractive").short_answer
+        with pytest.raises(EngineError, match="unknown answer mode 'poetry'"):
+            list(engine.ask_stream("Who denied the deployment?", mode="poetry"))
+    finally:
+        engine.close()
+        model.close()

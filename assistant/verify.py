@@ -1,0 +1,378 @@
+"""Checking what a language model wrote against the passages it cites.
+
+Nothing a model writes reaches the reader unchecked. Its output is cut into sentences as it
+streams in; the ``[n]`` markers of each must name a passage that was in the prompt, and the
+sentence must be supported by sentences of a cited passage: most of its content words (or close
+synonyms) are there, its meaning is close by embedding, and every name, number and quotation in
+it appears there too. Links and images that no source contains are removed. A sentence that
+fails is dropped with its reason, so an answer's ``verification`` says what was left out.
+An article sentence that instructs ("ignore previous instructions …") is never evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from assistant.chunking import sentence_id
+from assistant.instructions import is_instruction
+from assistant.lexical import STOPWORDS, terms, words
+from assistant.models import Checked, Passage
+from assistant.question_names import names_outside
+from assistant.sentences import split_sentences
+
+_MARKER = re.compile(r"\[\s*(\d{1,4}(?:\s*[,;]\s*\d{1,4})*)\s*\]")
+_LEADING_MARKERS = re.compile(r"\s*(?:\[\s*\d{1,4}(?:\s*[,;]\s*\d{1,4})*\s*\][\s.,;:]*)+")
+_MAYBE_MARKERS = re.compile(r"^[\s\[\]\d,;.:]*$")  # a tail that may still become markers
+# Where markup starts a new piece right after a sentence ends: "… Russia. ![chart](…)".
+_MARKUP_START = re.compile(r"(?<=[.!?\]”\"])\s+(?=!\[|<[a-zA-Z]|\[[^\]\d])")
+_BULLET = re.compile(r"^\s*(?:[-*•+]\s+|\d{1,2}[.)]\s+|#{1,6}\s+|>\s*)")
+_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*([^)\s]*)[^)]*\)")
+_LINK = re.compile(r"\[([^\]]*)\]\(\s*([^)\s]*)[^)]*\)")
+_HTML_IMAGE = re.compile(r"<img\b(?:[^>]*?\bsrc\s*=\s*[\"']?([^\"'\s>]*))?[^>]*>",
+                         re.IGNORECASE)
+_HTML_LINK = re.compile(r"<a\b(?:[^>]*?\bhref\s*=\s*[\"']?([^\"'\s>]*))?[^>]*>(.*?)</a\s*>",
+                        re.IGNORECASE | re.DOTALL)
+_LEADING_NAME = re.compile(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)+")
+_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+_BARE_URL = re.compile(r"<?\b(?:https?://|www\.)[^\s<>()\"']+>?", re.IGNORECASE)
+_EMPHASIS = re.compile(r"\*\*|__|`")
+_QUOTED = re.compile(r"[\"“]([^\"”]{3,})[\"”]")
+# Words that describe the sources rather than the story; they need no support.
+_META = frozenset("articl passag coverag mention sourc report".split())
+_SOFT_MATCH = 0.62  # word-vector cosine at which another word counts as the same idea
+_PAIRS = 5
+# Words that turn a statement around: a claim and its evidence must agree on having one.
+_NEGATIONS = frozenset("""not no never none nor neither without cannot didn doesn don wasn isn
+    aren weren hasn haven hadn couldn wouldn shouldn deny denies denied denying denial denials
+    reject rejects rejected rejecting refute refutes refuted refuting dismiss dismisses
+    dismissed dismissing unverified unconfirmed groundless baseless""".split())
+_CLAUSE = re.compile(r"\s*(?:[,;:—–]|\s-\s)\s*")  # runner-up sentences tried beside the best one
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A sentence of a numbered passage that a written sentence may be checked against."""
+
+    n: int
+    sentence_id: str
+    passage: Passage
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The passages of one prompt, numbered from 1 as the model saw them."""
+
+    passages: tuple[Passage, ...]
+    evidence: tuple[Evidence, ...]
+
+    @classmethod
+    def of(cls, passages: Sequence[Passage]) -> Sources:
+        evidence = []
+        seen: set[str] = set()
+        for n, passage in enumerate(passages, start=1):
+            chunk = passage.chunk
+            for span, text in zip(chunk.sentences, chunk.sentence_texts(), strict=True):
+                key = sentence_id(chunk.doc_id, text, span)
+                if key not in seen and not is_instruction(text):
+                    seen.add(key)
+                    evidence.append(Evidence(n, key, passage, text, span.start, span.end))
+        return cls(tuple(passages), tuple(evidence))
+
+    def holds_url(self, url: str) -> bool:
+        url = url.strip("<>").rstrip(".,;:")
+        return bool(url) and any(url in p.chunk.text or url == p.chunk.url
+                                 for p in self.passages)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the check decided about one written sentence, and the sentences behind it."""
+
+    checked: Checked
+    evidence: tuple[Evidence, ...] = ()
+
+
+class SentenceStream:
+    """Cuts streamed text into whole sentences, each with the markers that follow it."""
+
+    def __init__(self) -> None:
+        self.buffer = ""
+
+    def feed(self, delta: str) -> list[str]:
+        self.buffer += delta
+        cut = self.buffer.rfind("\n")
+        out = split_output(self.buffer[:cut]) if cut >= 0 else []
+        tail = self.buffer[cut + 1:]
+        spans = _line_spans(tail)
+        # The last sentence may still grow; the one before it waits while the text after it
+        # could still turn out to be its citation markers ("… Russia. [1").
+        held = 2 if spans and _MAYBE_MARKERS.match(tail[spans[-1][0]:spans[-1][1]]) else 1
+        ready = spans[:-held] if len(spans) > held else []
+        out.extend(tail[a:b] for a, b in ready)
+        self.buffer = tail[ready[-1][1]:] if ready else tail
+        return [_BULLET.sub("", piece).strip() for piece in out if piece.strip()]
+
+    def finish(self) -> list[str]:
+        out, self.buffer = split_output(self.buffer), ""
+        return out
+
+
+def split_output(text: str) -> list[str]:
+    """A model's text as sentences: one line never spans two, list bullets and headings are
+    dropped, and markers written after a full stop belong to the sentence before them."""
+    out = []
+    for line in text.split("\n"):
+        out.extend(line[a:b] for a, b in _line_spans(line))
+    return [_BULLET.sub("", piece).strip() for piece in out if piece.strip()]
+
+
+def _line_spans(line: str) -> list[tuple[int, int]]:
+    """Sentence spans of one line (after any bullet), markers joined to the sentence before."""
+    bullet = _BULLET.match(line)
+    offset = bullet.end() if bullet else 0
+    spans: list[tuple[int, int]] = []
+    pieces = []
+    for span in split_sentences(line[offset:]):
+        cuts = [m.end() for m in _MARKUP_START.finditer(line, span.start + offset,
+                                                          span.end + offset)]
+        bounds = [span.start + offset, *cuts, span.end + offset]
+        pieces.extend(zip(bounds, bounds[1:], strict=False))
+    for start, end in pieces:
+        leading = _LEADING_MARKERS.match(line, start, end)
+        if leading and spans:
+            spans[-1] = (spans[-1][0], leading.end())
+            start = leading.end()
+        if line[start:end].strip():
+            spans.append((start, end))
+    return spans
+
+
+def strip_links(text: str, sources: Sources) -> tuple[str, list[str]]:
+    """The sentence without images, links and URLs that no source contains (the visible words
+    of a link stay), and the addresses removed."""
+    removed: list[str] = []
+
+    def unless_sourced(match: re.Match, url: str | None, visible: str) -> str:
+        if url and sources.holds_url(url):
+            return match.group(0)
+        removed.append(url or "(no address)")
+        return visible
+
+    text = _IMAGE.sub(lambda m: unless_sourced(m, m.group(1), ""), text)
+    text = _HTML_IMAGE.sub(lambda m: unless_sourced(m, m.group(1), ""), text)
+    text = _LINK.sub(lambda m: unless_sourced(m, m.group(2), m.group(1)), text)
+    text = _HTML_LINK.sub(lambda m: unless_sourced(m, m.group(1), _TAG.sub("", m.group(2))),
+                          text)
+    text = _TAG.sub("", text)
+    text = _BARE_URL.sub(lambda m: unless_sourced(m, m.group(0).strip("<>"), ""), text)
+    return re.sub(r"\s{2,}", " ", text).strip(), removed
+
+
+def markers(text: str) -> tuple[str, list[int]]:
+    """The sentence without its ``[n]`` markers, and the numbers they held, in order."""
+    numbers = [int(n) for group in _MARKER.findall(text) for n in re.split(r"[,;]", group)]
+    bare = _MARKER.sub("", text)
+    bare = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s{2,}", " ", bare)).strip()
+    return bare, list(dict.fromkeys(numbers))
+
+
+class Checker:
+    """Decides, sentence by sentence, what of a model's answer may be shown."""
+
+    def __init__(self, embed: Callable[[list[str]], np.ndarray],
+                 sentence_vectors: Callable[[list[str]], dict[str, np.ndarray]],
+                 word_vectors: Callable[[list[str]], np.ndarray] | None,
+                 min_overlap: float, min_similarity: float, refusal: str) -> None:
+        self.embed = embed
+        self.sentence_vectors = sentence_vectors
+        self.word_vectors = word_vectors
+        self.min_overlap = min_overlap
+        self.min_similarity = min_similarity
+        self.refusal = _plain(refusal)
+
+    def check(self, written: str, sources: Sources) -> Verdict | None:
+        """The verdict on one sentence; None for a stray fragment with no words at all."""
+        text, removed = strip_links(_EMPHASIS.sub("", written), sources)
+        claim, numbers = markers(text)
+        count = len(sources.passages)
+        cited = tuple(n for n in numbers if 1 <= n <= count)
+        invalid = tuple(n for n in numbers if not 1 <= n <= count)
+        base = Checked(written, False, "", claim, cited, invalid, tuple(removed))
+        if not re.search(r"[A-Za-z0-9]", claim):
+            # Nothing but markup: say what was removed; a stray marker is not worth a line.
+            return Verdict(replace(base, reason="an image or link that no source contains")) \
+                if removed else None
+        if _plain(claim).startswith(self.refusal):
+            return Verdict(replace(base, reason="the model said the coverage does not answer",
+                                   refusal=True))
+        claim_terms = [t for t in dict.fromkeys(terms(claim)) if t not in _META]
+        if not claim_terms:
+            return Verdict(replace(base, reason="states nothing that can be checked"))
+        vector = self.embed([claim])[0]
+        own = [e for e in sources.evidence if e.n in cited]
+        support = self._support(claim, claim_terms, vector, own)
+        if support[0]:
+            return Verdict(replace(base, kept=True, reason="supported", overlap=support[2],
+                                 similarity=support[3]), support[1])
+        others = [e for e in sources.evidence if e.n not in cited]
+        elsewhere = self._support(claim, claim_terms, vector, others)
+        if elsewhere[0]:
+            found = sorted({e.n for e in elsewhere[1]})
+            said = f"cited {_listed(numbers)}" if numbers else "cited nothing"
+            return Verdict(replace(base, kept=True, reason=f"{said}; supported by passage "
+                                 f"{_listed(found)}", overlap=elsewhere[2],
+                                 similarity=elsewhere[3]), elsewhere[1])
+        if not numbers:
+            reason = "cites no passage and no passage supports it"
+        elif not cited:
+            reason = f"cites {_listed(invalid)}, but the prompt held {count} passages, and no " \
+                     "passage supports it"
+        else:
+            reason = support[4] or "not supported by the cited passage"
+        return Verdict(replace(base, reason=reason, overlap=support[2], similarity=support[3]))
+
+    def _support(self, claim: str, claim_terms: list[str], vector: np.ndarray,
+                 candidates: list[Evidence]
+                 ) -> tuple[bool, tuple[Evidence, ...], float | None, float | None, str]:
+        """(supported, evidence, overlap, similarity, why not) against ``candidates``."""
+        if not candidates:
+            return False, (), None, None, ""
+        stored = self.sentence_vectors([e.sentence_id for e in candidates])
+        missing = [e for e in candidates if e.sentence_id not in stored]
+        if missing:
+            stored = {**stored, **dict(zip([e.sentence_id for e in missing],
+                                           self.embed([e.text for e in missing]), strict=True))}
+        cosine = {e.sentence_id: float(np.dot(stored[e.sentence_id], vector))
+                  for e in candidates}
+        present = {e.sentence_id: set(terms(e.text)) for e in candidates}
+        soft = self._synonyms(claim, claim_terms, candidates)
+
+        def covered(group: Sequence[Evidence]) -> set[str]:
+            return {t for t in claim_terms for e in group
+                    if t in present[e.sentence_id] or (e.sentence_id, t) in soft}
+
+        ranked = sorted(candidates, key=lambda e: -(len(covered([e])) / len(claim_terms)
+                                                    + cosine[e.sentence_id]))
+
+        clause_cosine: dict[str, float] = {}
+
+        def closeness(evidence: Evidence) -> float:
+            """Cosine with the sentence, or with its closest clause when that is closer: a
+            short written sentence often restates one clause of a long article sentence."""
+            whole = cosine[evidence.sentence_id]
+            if whole >= self.min_similarity:
+                return whole
+            if evidence.sentence_id not in clause_cosine:
+                clauses = [c for c in _CLAUSE.split(evidence.text) if len(c.split()) >= 3]
+                vectors = self.embed(clauses) if len(clauses) > 1 else []
+                clause_cosine[evidence.sentence_id] = max(
+                    (float(np.dot(v, vector)) for v in vectors), default=whole)
+            return max(whole, clause_cosine[evidence.sentence_id])
+
+        def judge(group: list[Evidence]) -> tuple[float, float, str]:
+            overlap = round(len(covered(group)) / len(claim_terms), 3)
+            similarity = round(max(closeness(e) for e in group), 3)
+            joined = " ".join(e.text for e in group)
+            why = ""
+            if any(_plain(q) not in _plain(joined) for q in _QUOTED.findall(claim)):
+                why = "quotes words the cited sentences do not contain"
+            elif outside := _names_outside(claim, joined):
+                why = f"names {', '.join(outside)}, which the cited sentences do not"
+            elif flip := _polarity_flip(claim, group):
+                why = flip
+            elif overlap < self.min_overlap:
+                why = f"only {overlap:.0%} of its words are in the cited sentences"
+            elif similarity < self.min_similarity:
+                why = f"its meaning is too far from the cited sentences ({similarity:.2f})"
+            return overlap, similarity, why
+
+        best = [ranked[0]]
+        verdict = judge(best)
+        # One written sentence often joins two neighbouring article sentences ("North Korea
+        # called the claims groundless" from "North Korea … denied …" and "It called the
+        # claims …"): a nearby sentence of the same passage may supply what the first lacks.
+        # Sentences from elsewhere are never stitched together into a claim neither makes.
+        near = [e for e in ranked[1:] if _neighbours(best[0], e)]
+        for other in near[:_PAIRS]:
+            if verdict[2] == "":
+                break
+            paired = judge(best + [other])
+            if paired[2] == "":
+                best, verdict = best + [other], paired
+        overlap, similarity, why = verdict
+        return not why, tuple(best), overlap, similarity, why
+
+    def _synonyms(self, claim: str, claim_terms: list[str],
+                  candidates: list[Evidence]) -> set[tuple[str, str]]:
+        """(sentence id, claim term) pairs where the sentence has a close synonym of the term
+        ("rejected" for "denied")."""
+        if self.word_vectors is None:
+            return set()
+        asked = {t: w for w in words(claim) if w.isalpha() and w not in STOPWORDS
+                 for t in terms(w) if t in claim_terms}
+        content = [[w for w in dict.fromkeys(words(e.text)) if w.isalpha() and
+                    w not in STOPWORDS] for e in candidates]
+        vocabulary = list(dict.fromkeys(w for ws in content for w in ws))
+        if not asked or not vocabulary:
+            return set()
+        column = {w: i for i, w in enumerate(vocabulary)}
+        similarity = self.word_vectors(list(asked.values())) @ self.word_vectors(vocabulary).T
+        pairs = set()
+        for evidence, sentence_words in zip(candidates, content, strict=True):
+            if sentence_words:
+                best = similarity[:, [column[w] for w in sentence_words]].max(axis=1)
+                pairs.update((evidence.sentence_id, t) for row, t in enumerate(asked)
+                             if best[row] >= _SOFT_MATCH)
+        return pairs
+
+
+def _names_outside(claim: str, evidence: str) -> list[str]:
+    """Names, numbers and quotations of a written sentence that its evidence never mentions.
+    Unlike a question's, a statement's first words are often a name ("Kim Jong Un said …"),
+    so a run of capitalised words at its start counts too."""
+    names = names_outside(claim, evidence)
+    lead = _LEADING_NAME.match(claim)
+    if lead and names_outside(f"x {lead.group(0)}", evidence):
+        names = [lead.group(0)] + [n for n in names if n not in lead.group(0)]
+    return names
+
+
+def _neighbours(a: Evidence, b: Evidence) -> bool:
+    """Whether two sentences sit within two sentences of each other in one passage."""
+    if a.passage.chunk.chunk_id != b.passage.chunk.chunk_id:
+        return False
+    starts = [span.start for span in a.passage.chunk.sentences]
+    return abs(starts.index(a.start) - starts.index(b.start)) <= 2
+
+
+def _polarity_flip(claim: str, group: Sequence[Evidence]) -> str:
+    """Why the claim reverses its evidence, or "": "North Korea sent troops" is not what
+    "North Korea has officially denied sending troops" says, however many words they share.
+    The clause of the evidence closest to the claim decides, so a negation elsewhere in a
+    long sentence does not count against a claim about another part of it."""
+    claim_terms = set(terms(claim))
+    clauses = [c for e in group for c in _CLAUSE.split(e.text) if c.strip()]
+    closest = max(clauses, key=lambda c: len(claim_terms & set(terms(c))), default="")
+    said = [w for w in words(closest) if w in _NEGATIONS]
+    written = [w for w in words(claim) if w in _NEGATIONS]
+    if said and not written:
+        return f"leaves out the cited sentence's “{said[0]}”"
+    if written and not said:
+        return f"adds “{written[0]}”, which the cited sentence does not say"
+    return ""
+
+
+def _listed(numbers: Sequence[int]) -> str:
+    return ", ".join(f"[{n}]" for n in numbers)
+
+
+def _plain(text: str) -> str:
+    """Lower-case words only, for comparing quotations and the refusal sentence."""
+    return " ".join(words(text.replace("’", "'")))
