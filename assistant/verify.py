@@ -50,6 +50,7 @@ _NEGATIONS = frozenset("""not no never none nor neither without cannot didn does
     aren weren hasn haven hadn couldn wouldn shouldn deny denies denied denying denial denials
     reject rejects rejected rejecting refute refutes refuted refuting dismiss dismisses
     dismissed dismissing unverified unconfirmed groundless baseless""".split())
+_CLAUSE_CACHE = 20_000  # sentences whose clause vectors are kept
 _CLAUSE = re.compile(r"\s*(?:[,;:—–]|\s-\s)\s*")  # runner-up sentences tried beside the best one
 
 
@@ -196,6 +197,7 @@ class Checker:
         self.min_overlap = min_overlap
         self.min_similarity = min_similarity
         self.refusal = _plain(refusal)
+        self._clauses: dict[str, np.ndarray] = {}
 
     def check(self, written: str, sources: Sources) -> Verdict | None:
         """The verdict on one sentence; None for a stray fragment with no words at all."""
@@ -261,24 +263,19 @@ class Checker:
         ranked = sorted(candidates, key=lambda e: -(len(covered([e])) / len(claim_terms)
                                                     + cosine[e.sentence_id]))
 
-        clause_cosine: dict[str, float] = {}
-
         def closeness(evidence: Evidence) -> float:
             """Cosine with the sentence, or with its closest clause when that is closer: a
             short written sentence often restates one clause of a long article sentence."""
             whole = cosine[evidence.sentence_id]
             if whole >= self.min_similarity:
                 return whole
-            if evidence.sentence_id not in clause_cosine:
-                clauses = [c for c in _CLAUSE.split(evidence.text) if len(c.split()) >= 3]
-                vectors = self.embed(clauses) if len(clauses) > 1 else []
-                clause_cosine[evidence.sentence_id] = max(
-                    (float(np.dot(v, vector)) for v in vectors), default=whole)
-            return max(whole, clause_cosine[evidence.sentence_id])
+            clauses = self._clause_vectors(evidence)
+            return max(whole, float((clauses @ vector).max())) if len(clauses) else whole
 
         def judge(group: list[Evidence]) -> tuple[float, float, str]:
+            """The cheap checks first; the clause embeddings only for a group that passed."""
             overlap = round(len(covered(group)) / len(claim_terms), 3)
-            similarity = round(max(closeness(e) for e in group), 3)
+            similarity = round(max(cosine[e.sentence_id] for e in group), 3)
             joined = " ".join(e.text for e in group)
             why = ""
             if any(_plain(q) not in _plain(joined) for q in _QUOTED.findall(claim)):
@@ -289,8 +286,10 @@ class Checker:
                 why = flip
             elif overlap < self.min_overlap:
                 why = f"only {overlap:.0%} of its words are in the cited sentences"
-            elif similarity < self.min_similarity:
-                why = f"its meaning is too far from the cited sentences ({similarity:.2f})"
+            else:
+                similarity = round(max(closeness(e) for e in group), 3)
+                if similarity < self.min_similarity:
+                    why = f"its meaning is too far from the cited sentences ({similarity:.2f})"
             return overlap, similarity, why
 
         best = [ranked[0]]
@@ -308,6 +307,17 @@ class Checker:
                 best, verdict = best + [other], paired
         overlap, similarity, why = verdict
         return not why, tuple(best), overlap, similarity, why
+
+    def _clause_vectors(self, evidence: Evidence) -> np.ndarray:
+        """Vectors of a sentence's clauses (of three words or more), embedded once."""
+        found = self._clauses.get(evidence.sentence_id)
+        if found is None:
+            clauses = [c for c in _CLAUSE.split(evidence.text) if len(c.split()) >= 3]
+            found = self.embed(clauses) if len(clauses) > 1 else np.zeros((0, 1))
+            if len(self._clauses) >= _CLAUSE_CACHE:
+                self._clauses.clear()
+            self._clauses[evidence.sentence_id] = found
+        return found
 
     def _synonyms(self, claim: str, claim_terms: list[str],
                   candidates: list[Evidence]) -> set[tuple[str, str]]:

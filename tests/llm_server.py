@@ -29,6 +29,7 @@ class Reply:
     body: str | None = None  # sent as is instead of the protocol (a broken server)
     gap_s: float = 0.0  # when streaming, pause this long after each sentence
     hold: threading.Event | None = None  # when streaming, wait for it before the last sentence
+    pace_s: float = 0.0  # when streaming, pause this long after every event (a slow model)
 
     def pieces(self) -> list[tuple[str, bool]]:
         """What each streamed event carries (a few words, as models send them), and whether
@@ -109,6 +110,7 @@ class ScriptedLLM:
         last = max((i for i, (_, ends) in enumerate(pieces[:-1]) if ends), default=-1)
         for index, (piece, ends_sentence) in enumerate(pieces):
             _event(handler, model, {"content": piece}, None)
+            time.sleep(reply.pace_s)
             if reply.gap_s and ends_sentence:
                 time.sleep(reply.gap_s)
             if reply.hold is not None and index == last:
