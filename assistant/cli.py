@@ -82,7 +82,10 @@ def main(argv: list[str] | None = None) -> int:
             settings = Settings(**overrides)
         except ValidationError as error:
             first = error.errors()[0]
-            _fail(f"invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
+            where = ".".join(map(str, first["loc"]))
+            message = first["msg"].removeprefix("Value error, ")
+            _fail(f"invalid setting {where}: {message}" if where else f"invalid settings: "
+                  f"{message}")
         if args.command == "ingest":
             return _ingest(settings, args.json)
         if args.command == "eval":

@@ -310,3 +310,37 @@ def test_the_eval_suite_runs_in_llm_mode_against_the_scripted_server(tmp_path, s
     for case in written:  # the reader's invented sentence was left out of every answer
         assert any(d["text"].startswith(HALLUCINATION) for d in case["dropped"]), case["id"]
     assert "| llm_fallback_rate |" in done.stdout
+
+
+def test_the_command_line_asks_in_llm_mode(assistants, server):
+    server.replies.clear()
+    settings = assistants[True].settings
+    paths = ("--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir))
+    server.script(Reply(f"{FAITHFUL} [1]. {HALLUCINATION} [1]."))
+    done = run("ask", "--json", "--mode", "llm", *paths, QUESTION,
+               ASSISTANT_LLM_BASE_URL=server.url, ASSISTANT_LLM_MODEL="scripted-model")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["mode"] == "llm" and result["answer"] == f"{FAITHFUL}. [1]"
+    assert [d["text"] for d in result["verification"]["dropped"]] == [f"{HALLUCINATION} [1]."]
+    server.script(Reply(f"{FAITHFUL} [1]. {HALLUCINATION} [1]."))
+    done = run("ask", "--mode", "llm", *paths, QUESTION, ASSISTANT_LLM_BASE_URL=server.url)
+    assert done.stdout.startswith(f"{FAITHFUL}. [1]\n")
+    assert f"Left out by the check:\n  - {HALLUCINATION} [1]." in done.stdout
+    assert f"“{DENIAL}”" in done.stdout
+    lines = "\n".join(json.dumps({"question": QUESTION, "mode": mode})
+                      for mode in ("extractive", "sonnet"))
+    done = run("ask", "--json", *paths, "-", stdin=lines, ASSISTANT_LLM_BASE_URL=server.url)
+    first, second = (json.loads(x) for x in done.stdout.splitlines())
+    assert first["mode"] == "extractive" and first["answer"].startswith(DENIAL)
+    assert second == {"error": "line 2: unknown answer mode 'sonnet': use one of extractive, llm"}
+
+
+def test_llm_mode_without_a_model_is_a_one_line_error(assistants):
+    settings = assistants[True].settings
+    done = run("ask", "--mode", "llm", "--corpus", str(settings.corpus_dir), "--index",
+               str(settings.index_dir), QUESTION)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == ("assistant: invalid settings: answer_mode llm needs a model: set "
+                           "ASSISTANT_LLM_BASE_URL (an OpenAI-compatible endpoint) or "
+                           "ASSISTANT_LLM_MODEL_PATH (a GGUF file)\n")
