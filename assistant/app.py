@@ -192,7 +192,10 @@ class Assistant:
         answer = Answer(question, draft.answer, draft.short_answer, draft.refused,
                         draft.citations, _timings(started, retrieved),
                         tuple(p.chunk.chunk_id for p in passages), draft.support)
-        if mode != "llm":
+        if mode != "llm" or draft.refused:
+            # The model is asked only when the coverage plausibly answers: a refusal here
+            # (no sentence supports the question well, or a name it hinges on is nowhere in
+            # the passages) stands in both modes, and costs no model call.
             yield answer
             return
         prompt_question = condensed or strip_instructions(question)

@@ -179,9 +179,18 @@ def test_an_unreachable_server_falls_back_with_a_note(assistants, real_embedder,
 def test_the_model_saying_the_coverage_does_not_answer_is_a_refusal(llm):
     assistant, server, _ = llm
     server.script(Reply(PROMPTS.render("llm_no_answer")))
-    answer = assistant.ask("Who won the 2022 World Cup?", mode="llm")
+    answer = assistant.ask(QUESTION, mode="llm")
     assert answer.refused and answer.answer == PROMPTS.render("refusal")
+    assert answer.citations == () and answer.mode == "llm"
     assert answer.verification.model_refused and answer.verification.dropped == ()
+
+
+def test_a_question_the_coverage_does_not_answer_is_refused_without_a_model_call(llm):
+    assistant, server, _ = llm
+    answer = assistant.ask("Who won the 2022 World Cup?", mode="llm")
+    assert answer.refused and answer.answer == PROMPTS.render(
+        "refusal_missing", missing="World Cup or 2022")
+    assert server.requests == [] and answer.verification is None
 
 
 def test_checked_sentences_stream_in_one_at_a_time(llm):
