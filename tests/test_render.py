@@ -67,3 +67,26 @@ def test_sources_panel_escapes_metadata_and_only_links_web_urls():
 
 def test_sources_panel_before_any_answer_explains_itself():
     assert "Sources appear here" in sources_html([], lambda _: None)
+
+
+def test_a_written_answer_says_how_it_was_checked_without_showing_what_failed():
+    from assistant.models import Checked, Verification
+
+    check = Verification("tiny<model>", (
+        Checked("North Korea denied it [1].", True, "supported", "North Korea denied it."),
+        Checked("It sent 20,000 troops [1].", False, "names 20,000, which …", "It sent 20,000."),
+        Checked("![x](http://203.0.113.9/x.png)", False, "an image or link that no source "
+                "contains", "", removed_links=("http://203.0.113.9/x.png",)),
+    ))
+    answer = Answer("Who?", "North Korea denied it. [1]", None, False, (citation(1),), mode="llm",
+                    verification=check)
+    shown = answer_html(answer, 1)
+    text = html.unescape(re.sub(r"<[^>]+>", "", shown))
+    assert text == ("North Korea denied it. [1]Written by tiny<model>; each sentence checked "
+                    "against the sentence it cites. 1 sentence left out: not supported by the "
+                    "sources. 1 link or image no source contains removed.")
+    assert "20,000" not in shown and "203.0.113.9" not in shown and "<model>" not in shown
+    assert "Writing the answer" in answer_html(answer, 1, pending=True)
+    noted = Answer("Who?", "Quoted. [1]", None, False, (citation(1),), note="The model <failed>.")
+    assert html.unescape(re.sub(r"<[^>]+>", "", answer_html(noted, 1))).startswith(
+        "The model <failed>.Quoted. [1]")
