@@ -353,3 +353,25 @@ def test_llm_mode_without_a_model_is_a_one_line_error(assistants):
     assert done.stderr == ("assistant: invalid settings: answer_mode llm needs a model: set "
                            "ASSISTANT_LLM_BASE_URL (an OpenAI-compatible endpoint) or "
                            "ASSISTANT_LLM_MODEL_PATH (a GGUF file)\n")
+
+
+def test_the_prompt_is_trimmed_to_the_context_window_or_not_sent(assistants, real_embedder,
+                                                                  server):
+    server.replies.clear()
+    server.requests.clear()
+    settings = assistants[True].settings
+    small = Assistant.open(settings=settings.model_copy(update={
+        "llm_context_window": 700, "llm_max_answer_tokens": 200}), embedder=real_embedder)
+    server.script(Reply(f"{FAITHFUL} [1]."))
+    answer = small.ask(QUESTION, mode="llm")
+    check = answer.verification
+    assert answer.mode == "llm" and check.prompt_tokens <= 500
+    assert check.passages_left_out >= 1 and check.passages_in_prompt >= 1
+    sent = server.requests[-1]["messages"][1]["content"]
+    assert sent.count("<passage n=") == check.passages_in_prompt
+    tiny = Assistant.open(settings=settings.model_copy(update={
+        "llm_context_window": 600, "llm_max_answer_tokens": 500}), embedder=real_embedder)
+    requests = len(server.requests)
+    answer = tiny.ask(QUESTION, mode="llm")
+    assert answer.mode == "extractive" and answer.answer.startswith(DENIAL)
+    assert "context window" in answer.note and len(server.requests) == requests
