@@ -24,9 +24,15 @@ from assistant.models import Checked, Passage
 from assistant.question_names import names_outside
 from assistant.sentences import split_sentences
 
-_MARKER = re.compile(r"\[\s*(\d{1,4}(?:\s*[,;]\s*\d{1,4})*)\s*\]")
-_LEADING_MARKERS = re.compile(r"\s*(?:\[\s*\d{1,4}(?:\s*[,;]\s*\d{1,4})*\s*\][\s.,;:]*)+")
-_MAYBE_MARKERS = re.compile(r"^[\s\[\]\d,;.:]*$")  # a tail that may still become markers
+# "[1]", "[1, 2]", and the "[Passage 1]" or "[^1]" some models write instead.
+_MARKER = re.compile(r"\[\s*(?:passage\s*|\^)?(\d{1,4}(?:\s*[,;]\s*\d{1,4})*)\s*\]",
+                     re.IGNORECASE)
+_LEADING_MARKERS = re.compile(
+    r"\s*(?:\[\s*(?:passage\s*|\^)?\d{1,4}(?:\s*[,;]\s*\d{1,4})*\s*\][\s.,;:]*)+",
+    re.IGNORECASE)
+# A tail that may still become markers: "[", "[1", "[Pass", "[Passage 2]".
+_MAYBE_MARKERS = re.compile(r"[\s\[\]\d,;.:^]*(?:\[\s*[a-z]{0,7}\s*[\d,;\s]*\]?)?[\s.,;:]*",
+                            re.IGNORECASE)
 # Where markup starts a new piece right after a sentence ends: "… Russia. ![chart](…)".
 _MARKUP_START = re.compile(r"(?<=[.!?\]”\"])\s+(?=!\[|<[a-zA-Z]|\[[^\]\d])")
 _BULLET = re.compile(r"^\s*(?:[-*•+]\s+|\d{1,2}[.)]\s+|#{1,6}\s+|>\s*)")
@@ -114,7 +120,7 @@ class SentenceStream:
         spans = _line_spans(tail)
         # The last sentence may still grow; the one before it waits while the text after it
         # could still turn out to be its citation markers ("… Russia. [1").
-        held = 2 if spans and _MAYBE_MARKERS.match(tail[spans[-1][0]:spans[-1][1]]) else 1
+        held = 2 if spans and _MAYBE_MARKERS.fullmatch(tail[spans[-1][0]:spans[-1][1]]) else 1
         ready = spans[:-held] if len(spans) > held else []
         out.extend(tail[a:b] for a, b in ready)
         self.buffer = tail[ready[-1][1]:] if ready else tail

@@ -69,6 +69,8 @@ def test_a_sentence_waits_while_its_markers_may_still_be_arriving():
     assert stream.feed("North Korea denied it. [") == []
     assert stream.feed("1] It said") == ["North Korea denied it. [1]"]
     assert stream.finish() == ["It said"]
+    assert stream.feed("It did. [Pass") == []
+    assert stream.feed("age 2] Next") == ["It did. [Passage 2]"]
 
 
 def test_markup_after_a_sentence_starts_a_new_piece():
@@ -79,6 +81,9 @@ def test_markup_after_a_sentence_starts_a_new_piece():
 def test_markers_are_read_and_removed():
     assert markers("North Korea denied it [1, 2] [7].") == ("North Korea denied it.", [1, 2, 7])
     assert markers("No markers here.") == ("No markers here.", [])
+    assert markers("It did [Passage 2]. [^3]") == ("It did.", [2, 3])
+    assert split_output("It did. [Passage 2] Then more [^1].") == ["It did. [Passage 2]",
+                                                                   "Then more [^1]."]
 
 
 def test_links_and_images_no_source_holds_are_removed():
