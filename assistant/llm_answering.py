@@ -17,10 +17,11 @@ from dataclasses import dataclass, field, replace
 from assistant.answering import Draft
 from assistant.instructions import is_instruction
 from assistant.llm import ChatModel, LLMError
+from assistant.llm_output import SentenceStream
 from assistant.llm_prompt import PromptBuilder, PromptTooLarge
 from assistant.models import Citation, Passage, Turn, Verification
 from assistant.prompts import Prompts
-from assistant.verify import Checker, SentenceStream, Sources, Verdict
+from assistant.verify import Checker, Sources, Verdict
 
 _LONGEST_CONDENSED = 500
 

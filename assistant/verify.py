@@ -1,7 +1,8 @@
 """Checking what a language model wrote against the passages it cites.
 
 Nothing a model writes reaches the reader unchecked. Its output is cut into sentences as it
-streams in; the ``[n]`` markers of each must name a passage that was in the prompt, and the
+streams in (``llm_output``); the ``[n]`` markers of each must name a passage that was in the
+prompt, and the
 sentence must be supported by sentences of a cited passage: most of its content words (or close
 synonyms) are there, its meaning is close by embedding, and every name, number and quotation in
 it appears there too. Links and images that no source contains are removed. A sentence that
@@ -20,44 +21,23 @@ import numpy as np
 from assistant.chunking import sentence_id
 from assistant.instructions import is_instruction
 from assistant.lexical import STOPWORDS, terms, words
+from assistant.llm_output import markers, strip_links
 from assistant.models import Checked, Passage
 from assistant.question_names import names_outside
-from assistant.sentences import split_sentences
 
-# "[1]", "[1, 2]", and the "[Passage 1]" or "[^1]" some models write instead.
-_MARKER = re.compile(r"\[\s*(?:passage\s*|\^)?(\d{1,4}(?:\s*[,;]\s*\d{1,4})*)\s*\]",
-                     re.IGNORECASE)
-_LEADING_MARKERS = re.compile(
-    r"\s*(?:\[\s*(?:passage\s*|\^)?\d{1,4}(?:\s*[,;]\s*\d{1,4})*\s*\][\s.,;:]*)+",
-    re.IGNORECASE)
-# A tail that may still become markers: "[", "[1", "[Pass", "[Passage 2]".
-_MAYBE_MARKERS = re.compile(r"[\s\[\]\d,;.:^]*(?:\[\s*[a-z]{0,7}\s*[\d,;\s]*\]?)?[\s.,;:]*",
-                            re.IGNORECASE)
-# Where markup starts a new piece right after a sentence ends: "… Russia. ![chart](…)".
-_MARKUP_START = re.compile(r"(?<=[.!?\]”\"])\s+(?=!\[|<[a-zA-Z]|\[[^\]\d])")
-_BULLET = re.compile(r"^\s*(?:[-*•+]\s+|\d{1,2}[.)]\s+|#{1,6}\s+|>\s*)")
-_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*([^)\s]*)[^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\(\s*([^)\s]*)[^)]*\)")
-_HTML_IMAGE = re.compile(r"<img\b(?:[^>]*?\bsrc\s*=\s*[\"']?([^\"'\s>]*))?[^>]*>",
-                         re.IGNORECASE)
-_HTML_LINK = re.compile(r"<a\b(?:[^>]*?\bhref\s*=\s*[\"']?([^\"'\s>]*))?[^>]*>(.*?)</a\s*>",
-                        re.IGNORECASE | re.DOTALL)
 _LEADING_NAME = re.compile(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)+")
-_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
-_BARE_URL = re.compile(r"<?\b(?:https?://|www\.)[^\s<>()\"']+>?", re.IGNORECASE)
-_EMPHASIS = re.compile(r"\*\*|__|`")
 _QUOTED = re.compile(r"[\"“]([^\"”]{3,})[\"”]")
 # Words that describe the sources rather than the story; they need no support.
 _META = frozenset("articl passag coverag mention sourc report".split())
 _SOFT_MATCH = 0.62  # word-vector cosine at which another word counts as the same idea
-_PAIRS = 5
+_PAIRS = 5  # runner-up sentences tried beside the best one
 # Words that turn a statement around: a claim and its evidence must agree on having one.
 _NEGATIONS = frozenset("""not no never none nor neither without cannot didn doesn don wasn isn
     aren weren hasn haven hadn couldn wouldn shouldn deny denies denied denying denial denials
     reject rejects rejected rejecting refute refutes refuted refuting dismiss dismisses
     dismissed dismissing unverified unconfirmed groundless baseless""".split())
 _CLAUSE_CACHE = 20_000  # sentences whose clause vectors are kept
-_CLAUSE = re.compile(r"\s*(?:[,;:—–]|\s-\s)\s*")  # runner-up sentences tried beside the best one
+_CLAUSE = re.compile(r"\s*(?:[,;:—–]|\s-\s)\s*")
 
 
 @dataclass(frozen=True)
@@ -99,95 +79,22 @@ class Sources:
 
 
 @dataclass(frozen=True)
+class Support:
+    """How well a group of article sentences backs a written sentence."""
+
+    supported: bool
+    evidence: tuple[Evidence, ...] = ()
+    overlap: float | None = None
+    similarity: float | None = None
+    why_not: str = ""
+
+
+@dataclass(frozen=True)
 class Verdict:
     """What the check decided about one written sentence, and the sentences behind it."""
 
     checked: Checked
     evidence: tuple[Evidence, ...] = ()
-
-
-class SentenceStream:
-    """Cuts streamed text into whole sentences, each with the markers that follow it."""
-
-    def __init__(self) -> None:
-        self.buffer = ""
-
-    def feed(self, delta: str) -> list[str]:
-        self.buffer += delta
-        cut = self.buffer.rfind("\n")
-        out = split_output(self.buffer[:cut]) if cut >= 0 else []
-        tail = self.buffer[cut + 1:]
-        spans = _line_spans(tail)
-        # The last sentence may still grow; the one before it waits while the text after it
-        # could still turn out to be its citation markers ("… Russia. [1").
-        held = 2 if spans and _MAYBE_MARKERS.fullmatch(tail[spans[-1][0]:spans[-1][1]]) else 1
-        ready = spans[:-held] if len(spans) > held else []
-        out.extend(tail[a:b] for a, b in ready)
-        self.buffer = tail[ready[-1][1]:] if ready else tail
-        return [_BULLET.sub("", piece).strip() for piece in out if piece.strip()]
-
-    def finish(self) -> list[str]:
-        out, self.buffer = split_output(self.buffer), ""
-        return out
-
-
-def split_output(text: str) -> list[str]:
-    """A model's text as sentences: one line never spans two, list bullets and headings are
-    dropped, and markers written after a full stop belong to the sentence before them."""
-    out = []
-    for line in text.split("\n"):
-        out.extend(line[a:b] for a, b in _line_spans(line))
-    return [_BULLET.sub("", piece).strip() for piece in out if piece.strip()]
-
-
-def _line_spans(line: str) -> list[tuple[int, int]]:
-    """Sentence spans of one line (after any bullet), markers joined to the sentence before."""
-    bullet = _BULLET.match(line)
-    offset = bullet.end() if bullet else 0
-    spans: list[tuple[int, int]] = []
-    pieces = []
-    for span in split_sentences(line[offset:]):
-        cuts = [m.end() for m in _MARKUP_START.finditer(line, span.start + offset,
-                                                          span.end + offset)]
-        bounds = [span.start + offset, *cuts, span.end + offset]
-        pieces.extend(zip(bounds, bounds[1:], strict=False))
-    for start, end in pieces:
-        leading = _LEADING_MARKERS.match(line, start, end)
-        if leading and spans:
-            spans[-1] = (spans[-1][0], leading.end())
-            start = leading.end()
-        if line[start:end].strip():
-            spans.append((start, end))
-    return spans
-
-
-def strip_links(text: str, sources: Sources) -> tuple[str, list[str]]:
-    """The sentence without images, links and URLs that no source contains (the visible words
-    of a link stay), and the addresses removed."""
-    removed: list[str] = []
-
-    def unless_sourced(match: re.Match, url: str | None, visible: str) -> str:
-        if url and sources.holds_url(url):
-            return match.group(0)
-        removed.append(url or "(no address)")
-        return visible
-
-    text = _IMAGE.sub(lambda m: unless_sourced(m, m.group(1), ""), text)
-    text = _HTML_IMAGE.sub(lambda m: unless_sourced(m, m.group(1), ""), text)
-    text = _LINK.sub(lambda m: unless_sourced(m, m.group(2), m.group(1)), text)
-    text = _HTML_LINK.sub(lambda m: unless_sourced(m, m.group(1), _TAG.sub("", m.group(2))),
-                          text)
-    text = _TAG.sub("", text)
-    text = _BARE_URL.sub(lambda m: unless_sourced(m, m.group(0).strip("<>"), ""), text)
-    return re.sub(r"\s{2,}", " ", text).strip(), removed
-
-
-def markers(text: str) -> tuple[str, list[int]]:
-    """The sentence without its ``[n]`` markers, and the numbers they held, in order."""
-    numbers = [int(n) for group in _MARKER.findall(text) for n in re.split(r"[,;]", group)]
-    bare = _MARKER.sub("", text)
-    bare = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s{2,}", " ", bare)).strip()
-    return bare, list(dict.fromkeys(numbers))
 
 
 class Checker:
@@ -207,7 +114,7 @@ class Checker:
 
     def check(self, written: str, sources: Sources) -> Verdict | None:
         """The verdict on one sentence; None for a stray fragment with no words at all."""
-        text, removed = strip_links(_EMPHASIS.sub("", written), sources)
+        text, removed = strip_links(written, sources.holds_url)
         claim, numbers = markers(text)
         count = len(sources.passages)
         cited = tuple(n for n in numbers if 1 <= n <= count)
@@ -226,32 +133,32 @@ class Checker:
         vector = self.embed([claim])[0]
         own = [e for e in sources.evidence if e.n in cited]
         support = self._support(claim, claim_terms, vector, own)
-        if support[0]:
-            return Verdict(replace(base, kept=True, reason="supported", overlap=support[2],
-                                 similarity=support[3]), support[1])
+        if support.supported:
+            return Verdict(replace(base, kept=True, reason="supported", overlap=support.overlap,
+                                   similarity=support.similarity), support.evidence)
         others = [e for e in sources.evidence if e.n not in cited]
         elsewhere = self._support(claim, claim_terms, vector, others)
-        if elsewhere[0]:
-            found = sorted({e.n for e in elsewhere[1]})
+        if elsewhere.supported:
+            found = sorted({e.n for e in elsewhere.evidence})
             said = f"cited {_listed(numbers)}" if numbers else "cited nothing"
             return Verdict(replace(base, kept=True, reason=f"{said}; supported by passage "
-                                 f"{_listed(found)}", overlap=elsewhere[2],
-                                 similarity=elsewhere[3]), elsewhere[1])
+                                   f"{_listed(found)}", overlap=elsewhere.overlap,
+                                   similarity=elsewhere.similarity), elsewhere.evidence)
         if not numbers:
             reason = "cites no passage and no passage supports it"
         elif not cited:
             reason = f"cites {_listed(invalid)}, but the prompt held {count} passages, and no " \
                      "passage supports it"
         else:
-            reason = support[4] or "not supported by the cited passage"
-        return Verdict(replace(base, reason=reason, overlap=support[2], similarity=support[3]))
+            reason = support.why_not or "not supported by the cited passage"
+        return Verdict(replace(base, reason=reason, overlap=support.overlap,
+                               similarity=support.similarity))
 
     def _support(self, claim: str, claim_terms: list[str], vector: np.ndarray,
-                 candidates: list[Evidence]
-                 ) -> tuple[bool, tuple[Evidence, ...], float | None, float | None, str]:
-        """(supported, evidence, overlap, similarity, why not) against ``candidates``."""
+                 candidates: list[Evidence]) -> Support:
+        """How well the best of ``candidates`` (alone or with a neighbour) backs the claim."""
         if not candidates:
-            return False, (), None, None, ""
+            return Support(False)
         stored = self.sentence_vectors([e.sentence_id for e in candidates])
         missing = [e for e in candidates if e.sentence_id not in stored]
         if missing:
@@ -312,7 +219,7 @@ class Checker:
             if paired[2] == "":
                 best, verdict = best + [other], paired
         overlap, similarity, why = verdict
-        return not why, tuple(best), overlap, similarity, why
+        return Support(not why, tuple(best), overlap, similarity, why)
 
     def _clause_vectors(self, evidence: Evidence) -> np.ndarray:
         """Vectors of a sentence's clauses (of three words or more), embedded once."""

@@ -11,11 +11,12 @@ from pydantic import ValidationError
 
 from assistant.chunking import sentence_id, tiktoken_counter
 from assistant.llm import LLMError, build_chat_model, describe_failure
+from assistant.llm_output import SentenceStream, markers, split_output, strip_links
 from assistant.llm_prompt import PromptBuilder, PromptTooLarge
 from assistant.models import Chunk, Passage, Span, Turn
 from assistant.prompts import Prompts
 from assistant.settings import PROJECT_ROOT, Settings
-from assistant.verify import Checker, SentenceStream, Sources, markers, split_output, strip_links
+from assistant.verify import Checker, Sources
 
 PROMPTS = Prompts(PROJECT_ROOT / "prompts")
 
@@ -90,7 +91,7 @@ def test_links_and_images_no_source_holds_are_removed():
     text, removed = strip_links(
         "See ![proof](http://203.0.113.9/x.png) and [the report](https://evil.example/r) or "
         '<img src="http://203.0.113.9/y.png" onerror="alert(1)"> <a href="https://x.example">'
-        "here</a> at www.evil.example/page and https://news.example/denial.", SOURCES)
+        "here</a> at www.evil.example/page and https://news.example/denial.", SOURCES.holds_url)
     assert text == "See and the report or here at and https://news.example/denial."
     assert removed == ["http://203.0.113.9/x.png", "http://203.0.113.9/y.png",
                        "https://evil.example/r", "https://x.example", "www.evil.example/page"]
