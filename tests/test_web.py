@@ -3,13 +3,16 @@ queue limits. The real page on the real engine is in test_page_e2e.py."""
 
 from __future__ import annotations
 
+import html
+import re
 import threading
+from dataclasses import replace
 
 import pytest
 from gradio_client import Client
 
 from assistant import web
-from assistant.models import Answer, Chunk, Citation, Span
+from assistant.models import Answer, Chunk, Citation, Span, Verification
 
 from .conftest import _free_port
 
@@ -20,6 +23,7 @@ class FakeEngine:
     def __init__(self, settings) -> None:
         self.settings = settings
         self.calls: list[tuple[str, list[dict]]] = []
+        self.modes: list[str | None] = []
         self.lock = threading.Lock()
         self.article_count, self.chunk_count = 2, 7
 
@@ -27,7 +31,14 @@ class FakeEngine:
         return Chunk(chunk_id, "doc.txt", 0, "Said it.", (Span(0, 8),), title="Doc")
 
     def ask_stream(self, question, history=None, mode=None):
-        yield self.ask(question, history)
+        self.modes.append(mode)
+        answer = self.ask(question, history)
+        if mode == "llm":  # a written answer arrives sentence by sentence
+            check = Verification("fake-model")
+            yield replace(answer, answer="Written. [1]", mode="llm", verification=check)
+            answer = replace(answer, answer="Written. [1] More. [1]", mode="llm",
+                             verification=check)
+        yield answer
 
     def ask(self, question, history=None) -> Answer:
         with self.lock:
@@ -100,3 +111,31 @@ def test_the_page_shows_the_corpus_and_examples(served):
     assert "Who denied the deployment?" in config and "New conversation" in config
     intro = web.intro_html(engine)
     assert "2 articles" in intro and "7 indexed passages" in intro
+
+
+def test_the_answer_mode_is_offered_only_with_a_model(make_settings):
+    plain = web.build_page(FakeEngine(make_settings()), [])
+    assert not _component(plain, "mode")["props"]["visible"]
+    settings = make_settings(ui_port=_free_port(), llm_base_url="http://127.0.0.1:9/v1",
+                             answer_mode="llm")
+    engine = FakeEngine(settings)
+    page = web.build_page(engine, [])
+    mode = _component(page, "mode")["props"]
+    assert mode["visible"] and mode["value"] == "llm"
+    web.launch(page, settings)
+    try:
+        client = Client(f"http://127.0.0.1:{settings.ui_port}/", verbose=False)
+        chat, _, _ = client.predict("first", api_name="/ask")  # the page's default: llm
+        shown = html.unescape(re.sub(r"<[^>]+>", "", bot_text(chat)))
+        assert shown == ("Written. [1] More. [1]Written by fake-model; each sentence checked "
+                         "against the sentence it cites.")
+        chat, _, _ = client.predict("second", "extractive", api_name="/ask")
+        assert "Answer to second" in bot_text(chat) and "Written by" not in bot_text(chat)
+        assert engine.modes == ["llm", "extractive"]
+    finally:
+        page.close()
+
+
+def _component(page, elem_id: str) -> dict:
+    return next(c for c in page.config["components"] if c.get("props", {}).get("elem_id") ==
+                elem_id)
