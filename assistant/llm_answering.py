@@ -90,7 +90,7 @@ class LLMAnswerer:
                         yield self._compose(verdicts, base, fallback, None, False, timings)
         except LLMError as error:
             failure = str(error)
-        for sentence in stream.finish():
+        for sentence in stream.finish(cut_off=failure is not None):
             self._take(sentence, sources, verdicts)
         timings["llm_total"] = _ms(started)
         checked = tuple(v.checked for v in verdicts)

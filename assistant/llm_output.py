@@ -56,8 +56,12 @@ class SentenceStream:
         self.buffer = tail[ready[-1][1]:] if ready else tail
         return [_BULLET.sub("", piece).strip() for piece in out if piece.strip()]
 
-    def finish(self) -> list[str]:
+    def finish(self, cut_off: bool = False) -> list[str]:
+        """The sentences still buffered once the reply ends; when it was ``cut_off``, a last
+        one that stops mid-sentence is dropped."""
         out, self.buffer = split_output(self.buffer), ""
+        if cut_off and out and not re.search(r"[.!?…\]\"”’)]$", out[-1]):
+            out.pop()
         return out
 
 

@@ -375,3 +375,20 @@ def test_the_prompt_is_trimmed_to_the_context_window_or_not_sent(assistants, rea
     answer = tiny.ask(QUESTION, mode="llm")
     assert answer.mode == "extractive" and answer.answer.startswith(DENIAL)
     assert "context window" in answer.note and len(server.requests) == requests
+
+
+def test_a_model_that_stops_midway_keeps_its_checked_sentences_with_a_note(assistants, server):
+    server.replies.clear()
+    assistant = assistants[True]  # streaming: the first sentences arrive before the stall
+    n = passage_number(assistant, QUESTION, DENIAL)
+    never = threading.Event()
+    server.script(Reply(f"{FAITHFUL} [{n}]. It labeled the claims “groundless rumors” [{n}]. "
+                        "The statement came on Monday, and", hold=never))
+    answer = assistant.ask(QUESTION, mode="llm")
+    never.set()
+    # The unfinished third sentence is dropped unchecked; the two whole ones were checked.
+    assert answer.mode == "llm" and answer.answer == (
+        f"{FAITHFUL}. [1] It labeled the claims “groundless rumors”. [1]")
+    assert answer.note == PROMPTS.render("llm_cut_short",
+                                         reason="the model did not answer within 1.5 s")
+    assert [c.kept for c in answer.verification.sentences] == [True, True]

@@ -72,6 +72,8 @@ def test_a_sentence_waits_while_its_markers_may_still_be_arriving():
     assert stream.finish() == ["It said"]
     assert stream.feed("It did. [Pass") == []
     assert stream.feed("age 2] Next") == ["It did. [Passage 2]"]
+    assert stream.feed(" one ends [1]. And then") == ["Next one ends [1]."]
+    assert stream.finish(cut_off=True) == []  # a reply cut off mid-sentence loses that part
 
 
 def test_markup_after_a_sentence_starts_a_new_piece():
