@@ -25,7 +25,13 @@ from assistant.llm_output import markers, strip_links
 from assistant.models import Checked, Passage
 from assistant.question_names import names_outside
 
-_LEADING_NAME = re.compile(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)+")
+_LEADING_NAME = re.compile(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
+# Capitalised only because they open a sentence: never taken for a name.
+_OPENERS = frozenset("""however meanwhile moreover furthermore additionally instead overall
+    still yet thus therefore hence nevertheless nonetheless later earlier today yesterday
+    recently currently previously initially finally first second third last separately
+    similarly specifically notably in on at as after before while although though despite
+    since because when during following amid given""".split())
 _QUOTED = re.compile(r"[\"“]([^\"”]{3,})[\"”]")
 # Words that describe the sources rather than the story; they need no support.
 _META = frozenset("articl passag coverag mention sourc report".split())
@@ -33,7 +39,7 @@ _SOFT_MATCH = 0.62  # word-vector cosine at which another word counts as the sam
 _PAIRS = 5  # runner-up sentences tried beside the best one
 # Words that turn a statement around: a claim and its evidence must agree on having one.
 _NEGATIONS = frozenset("""not no never none nor neither without cannot didn doesn don wasn isn
-    aren weren hasn haven hadn couldn wouldn shouldn deny denies denied denying denial denials
+    aren weren hasn haven hadn couldn wouldn shouldn deny denies denied denying
     reject rejects rejected rejecting refute refutes refuted refuting dismiss dismisses
     dismissed dismissing unverified unconfirmed groundless baseless""".split())
 _CLAUSE_CACHE = 20_000  # sentences whose clause vectors are kept
@@ -258,11 +264,14 @@ class Checker:
 
 def _names_outside(claim: str, evidence: str) -> list[str]:
     """Names, numbers and quotations of a written sentence that its evidence never mentions.
-    Unlike a question's, a statement's first words are often a name ("Kim Jong Un said …"),
-    so a run of capitalised words at its start counts too."""
+    Unlike a question's, a statement's first words are often a name ("China has sent …",
+    "Kim Jong Un said …"), so capitalised words at its start count too, unless they only open
+    the sentence ("However", "The")."""
     names = names_outside(claim, evidence)
     lead = _LEADING_NAME.match(claim)
-    if lead and names_outside(f"x {lead.group(0)}", evidence):
+    first = lead.group(0).split()[0].lower() if lead else ""
+    if lead and first not in STOPWORDS and first not in _OPENERS and \
+            names_outside(f"x {lead.group(0)}", evidence):
         names = [lead.group(0)] + [n for n in names if n not in lead.group(0)]
     return names
 

@@ -238,3 +238,20 @@ def test_llm_mode_needs_a_model():
     with pytest.raises(ValidationError, match="answer_mode llm needs a model"):
         Settings(answer_mode="llm")
     assert Settings(answer_mode="llm", llm_base_url="http://127.0.0.1:9/v1").llm_configured
+
+
+def test_a_name_opening_a_sentence_must_be_in_the_evidence_and_a_mere_opener_need_not(checker):
+    invented = checker.check("China officially denied sending troops to Russia [1].", SOURCES)
+    assert not invented.checked.kept and invented.checked.reason.startswith("names China")
+    opener = checker.check("However, North Korea officially denied sending troops to Russia "
+                           "[1].", SOURCES)
+    assert opener.checked.kept
+
+
+def test_a_claim_that_reverses_its_evidence_is_dropped(checker):
+    reversed_ = checker.check("North Korea has officially sent troops to Russia [1].", SOURCES)
+    assert not reversed_.checked.kept
+    assert reversed_.checked.reason == "leaves out the cited sentence's “denied”"
+    added = checker.check("Robert Wood did not speak at the United Nations on Monday [3].",
+                          SOURCES)
+    assert added.checked.reason == "adds “not”, which the cited sentence does not say"
