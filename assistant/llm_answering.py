@@ -34,7 +34,6 @@ class Written:
     verification: Verification
     mode: str  # "llm" when the shown sentences are the model's, else "extractive"
     note: str | None = None
-    final: bool = False
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -87,7 +86,7 @@ class LLMAnswerer:
                 for sentence in stream.feed(delta):
                     if self._take(sentence, sources, verdicts):
                         timings.setdefault("llm_first_sentence", _ms(started))
-                        yield self._compose(verdicts, base, fallback, None, False, timings)
+                        yield self._compose(verdicts, base, fallback, None, timings)
         except LLMError as error:
             failure = str(error)
         for sentence in stream.finish(cut_off=failure is not None):
@@ -97,13 +96,13 @@ class LLMAnswerer:
         verification = replace(base, sentences=checked)
         if any(v.checked.kept for v in verdicts):
             note = self.prompts.render("llm_cut_short", reason=failure) if failure else None
-            yield self._compose(verdicts, verification, fallback, note, True, timings)
+            yield self._compose(verdicts, verification, fallback, note, timings)
         elif failure:
             yield self._fallback(fallback, verification, failure, timings)
         elif any(v.checked.refusal for v in verdicts):
             refusal = Draft(self.prompts.render("refusal"), None, True, (), fallback.support)
             yield Written(refusal, replace(verification, model_refused=True),
-                          "llm", None, True, timings)
+                          "llm", None, timings)
         elif not verdicts:
             yield self._fallback(fallback, verification, "the model returned no answer",
                                  timings)
@@ -128,11 +127,11 @@ class LLMAnswerer:
                   timings: dict[str, float]) -> Written:
         verification = replace(verification, fallback=reason)
         return Written(fallback, verification, "extractive",
-                       self.prompts.render("llm_fallback", reason=reason), True, timings)
+                       self.prompts.render("llm_fallback", reason=reason), timings)
 
     @staticmethod
     def _compose(verdicts: list[Verdict], verification: Verification, fallback: Draft,
-                 note: str | None, final: bool, timings: dict[str, float]) -> Written:
+                 note: str | None, timings: dict[str, float]) -> Written:
         """The kept sentences, each followed by markers for the article sentences behind it,
         numbered in order of first appearance."""
         numbers: dict[str, int] = {}
@@ -155,9 +154,8 @@ class LLMAnswerer:
         text = " ".join(parts)
         draft = Draft(text, _short_answer(fallback.short_answer, parts[0] if parts else ""),
                       False, tuple(citations), fallback.support)
-        if not final:
-            verification = replace(verification, sentences=tuple(v.checked for v in verdicts))
-        return Written(draft, verification, "llm", note, final, dict(timings))
+        verification = replace(verification, sentences=tuple(v.checked for v in verdicts))
+        return Written(draft, verification, "llm", note, dict(timings))
 
 
 def _short_answer(candidate: str | None, first: str) -> str | None:

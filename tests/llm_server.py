@@ -27,7 +27,6 @@ class Reply:
     delay_s: float = 0.0  # wait this long before answering (a model that hangs)
     status: int = 200
     body: str | None = None  # sent as is instead of the protocol (a broken server)
-    gap_s: float = 0.0  # when streaming, pause this long after each sentence
     hold: threading.Event | None = None  # when streaming, wait for it before the last sentence
     pace_s: float = 0.0  # when streaming, pause this long after every event (a slow model)
 
@@ -108,11 +107,9 @@ class ScriptedLLM:
         handler.end_headers()
         pieces = reply.pieces()
         last = max((i for i, (_, ends) in enumerate(pieces[:-1]) if ends), default=-1)
-        for index, (piece, ends_sentence) in enumerate(pieces):
+        for index, (piece, _) in enumerate(pieces):
             _event(handler, model, {"content": piece}, None)
             time.sleep(reply.pace_s)
-            if reply.gap_s and ends_sentence:
-                time.sleep(reply.gap_s)
             if reply.hold is not None and index == last:
                 reply.hold.wait(10)
         _event(handler, model, {}, "stop")
