@@ -35,9 +35,8 @@ from assistant.answer_types import (
     predicate_term,
     question_type,
 )
-from assistant.chunking import sentence_id
+from assistant.chunking import passage_sentences
 from assistant.followup import ResolvedQuestion
-from assistant.instructions import is_instruction
 from assistant.lexical import STOPWORDS, stem, terms, words
 from assistant.models import Citation, Passage
 from assistant.prompts import Prompts
@@ -187,15 +186,10 @@ class ExtractiveAnswerer:
             return None  # "spy agency" for "Which spy agency …?" repeats the question
         return text
 
-    def _candidates(self, passages: Sequence[Passage]) -> list[Candidate]:
-        seen: dict[str, Candidate] = {}
-        for passage in passages:
-            chunk = passage.chunk
-            for span, text in zip(chunk.sentences, chunk.sentence_texts(), strict=True):
-                key = sentence_id(chunk.doc_id, text, span)
-                if key not in seen and not is_instruction(text):
-                    seen[key] = Candidate(key, passage, text, span.start, span.end)
-        return list(seen.values())
+    @staticmethod
+    def _candidates(passages: Sequence[Passage]) -> list[Candidate]:
+        return [Candidate(key, passage, text, span.start, span.end)
+                for _, passage, key, text, span in passage_sentences(passages)]
 
     def _missing_names(self, question: str, candidates: list[Candidate],
                        vocabulary: Callable[[str], bool]) -> list[str]:

@@ -9,11 +9,11 @@ offsets of each of its sentences, so any sentence can be quoted and cited exactl
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from assistant.cleaning import prose_spans
 from assistant.instructions import is_instruction
-from assistant.models import Article, Chunk, Sentence, Span
+from assistant.models import Article, Chunk, Passage, Sentence, Span
 from assistant.sentences import split_sentences
 
 TokenCounter = Callable[[str], int]
@@ -117,3 +117,19 @@ def _join(text: str, spans: list[Span]) -> str:
         parts.append("\n\n" if "\n" in gap else " ")
         parts.append(text[span.start : span.end])
     return "".join(parts)
+
+
+def passage_sentences(passages: Sequence[Passage]
+                      ) -> Iterator[tuple[int, Passage, str, str, Span]]:
+    """Each distinct sentence of retrieved passages, in rank order, as (the passage's number
+    from 1, the passage, the sentence id, its text, its span). Overlapping passages share
+    sentences; each comes once. A sentence that instructs a model is skipped (an index built
+    before such sentences were left out at ingestion may still hold one)."""
+    seen: set[str] = set()
+    for n, passage in enumerate(passages, start=1):
+        chunk = passage.chunk
+        for span, text in zip(chunk.sentences, chunk.sentence_texts(), strict=True):
+            key = sentence_id(chunk.doc_id, text, span)
+            if key not in seen and not is_instruction(text):
+                seen.add(key)
+                yield n, passage, key, text, span

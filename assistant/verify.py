@@ -18,8 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.chunking import sentence_id
-from assistant.instructions import is_instruction
+from assistant.chunking import passage_sentences
 from assistant.lexical import STOPWORDS, terms, words
 from assistant.llm_output import markers, strip_links
 from assistant.models import Checked, Passage
@@ -67,16 +66,9 @@ class Sources:
 
     @classmethod
     def of(cls, passages: Sequence[Passage]) -> Sources:
-        evidence = []
-        seen: set[str] = set()
-        for n, passage in enumerate(passages, start=1):
-            chunk = passage.chunk
-            for span, text in zip(chunk.sentences, chunk.sentence_texts(), strict=True):
-                key = sentence_id(chunk.doc_id, text, span)
-                if key not in seen and not is_instruction(text):
-                    seen.add(key)
-                    evidence.append(Evidence(n, key, passage, text, span.start, span.end))
-        return cls(tuple(passages), tuple(evidence))
+        return cls(tuple(passages), tuple(
+            Evidence(n, key, passage, text, span.start, span.end)
+            for n, passage, key, text, span in passage_sentences(passages)))
 
     def holds_url(self, url: str) -> bool:
         url = url.strip("<>").rstrip(".,;:")
