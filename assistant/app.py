@@ -13,23 +13,23 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from assistant.answering import ExtractiveAnswerer
-from assistant.embedding import (
+from assistant.answer.extractive.answerer import ExtractiveAnswerer
+from assistant.store.embedding import (
     Embedder,
     SentenceTransformerEmbedder,
     WordVectors,
     model_dir_for,
 )
-from assistant.followup import ResolvedQuestion, resolve_followup
-from assistant.ingest import Ingestor, IngestReport, fingerprint, is_stale
-from assistant.instructions import strip_instructions
-from assistant.lexical import STOPWORDS
-from assistant.llm_answering import LLMAnswerer
+from assistant.retrieval.followup import ResolvedQuestion, resolve_followup
+from assistant.ingest.pipeline import Ingestor, IngestReport, fingerprint, is_stale
+from assistant.text.instructions import strip_instructions
+from assistant.text.lexical import STOPWORDS
+from assistant.answer.written.writer import LLMAnswerer
 from assistant.models import Answer, Chunk, Turn
 from assistant.prompts import Prompts
-from assistant.retrieval import HybridRetriever
+from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import ANSWER_MODES, Settings
-from assistant.store import ChromaStore, open_client
+from assistant.store.chroma import ChromaStore, open_client
 
 
 def build_embedder(settings: Settings) -> SentenceTransformerEmbedder:
@@ -45,7 +45,7 @@ def build_store(settings: Settings, embedder: Embedder) -> ChromaStore:
 def run_ingest(settings: Settings, embedder: Embedder | None = None,
                progress: bool = False) -> IngestReport:
     """Bring the index in line with the corpus folder."""
-    from assistant.chunking import tiktoken_counter
+    from assistant.ingest.chunking import tiktoken_counter
 
     embedder = embedder or build_embedder(settings)
     store = build_store(settings, embedder)
@@ -58,7 +58,7 @@ def index_is_stale(settings: Settings, embedder: Embedder | None = None) -> bool
 
 
 def model_name(settings: Settings) -> str:
-    from assistant.embedding import DEFAULT_MODEL_NAME
+    from assistant.store.embedding import DEFAULT_MODEL_NAME
 
     return settings.embedding_model_path.name if settings.embedding_model_path else \
         DEFAULT_MODEL_NAME
@@ -229,10 +229,10 @@ class Assistant:
 def build_writer(settings: Settings, embedder: Embedder, store: ChromaStore,
                  answerer: ExtractiveAnswerer) -> LLMAnswerer | None:
     """The ``llm`` mode's model, prompt builder and checker; None when no model is set."""
-    from assistant.chunking import tiktoken_counter
-    from assistant.llm import build_chat_model
-    from assistant.llm_prompt import PromptBuilder
-    from assistant.verify import Checker
+    from assistant.ingest.chunking import tiktoken_counter
+    from assistant.answer.written.model import build_chat_model
+    from assistant.answer.written.prompt import PromptBuilder
+    from assistant.answer.written.check import Checker
 
     model = build_chat_model(settings)
     if model is None:

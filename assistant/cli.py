@@ -102,12 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"assistant: {failure}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as error:  # noqa: BLE001 - the user gets one line; known kinds below
-        from assistant.embedding import ModelError
-        from assistant.evaluation import GoldenError
-        from assistant.ingest import IngestBusy
-        from assistant.llm import LLMError
-        from assistant.store import StoreError
-        from assistant.worker import EngineError
+        from assistant.store.embedding import ModelError
+        from assistant.quality.evaluation import GoldenError
+        from assistant.ingest.pipeline import IngestBusy
+        from assistant.answer.written.model import LLMError
+        from assistant.store.chroma import StoreError
+        from assistant.web.engine import EngineError
 
         if isinstance(error, ModelError | IngestBusy | StoreError | FileNotFoundError |
                       GoldenError | EngineError | LLMError):
@@ -149,14 +149,14 @@ def _serve(settings) -> int:
     import logging
 
     from assistant.prompts import Prompts
-    from assistant.worker import EngineProcess
+    from assistant.web.engine import EngineProcess
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
                         "%(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     engine = EngineProcess(settings)
     try:
-        from assistant import web
+        from assistant.web import page as web
 
         examples = Prompts(settings.prompts_dir).render("examples").splitlines()
         page = web.build_page(engine, [q.strip() for q in examples if q.strip()])
@@ -181,10 +181,10 @@ def _eval(settings, args) -> int:
     """Run the golden cases, write the reports, and fail when a score is below threshold."""
     from datetime import UTC, datetime
 
-    from assistant import evaluation
+    from assistant.quality import evaluation
     from assistant.app import Assistant
-    from assistant.eval_report import summary_table, write_reports
-    from assistant.ingest import read_corpus
+    from assistant.quality.report import summary_table, write_reports
+    from assistant.ingest.pipeline import read_corpus
 
     cases = evaluation.load_golden(args.golden)
     thresholds = evaluation.load_thresholds(args.thresholds)

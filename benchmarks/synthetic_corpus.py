@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from assistant.cleaning import prose_spans
+from assistant.text.cleaning import prose_spans
 
 SEED = Path(__file__).resolve().parent.parent / "corpus" / "000_1c8cb6e4e6d5a0ae.txt"
 

@@ -87,7 +87,7 @@ def fake_embedder() -> FakeEmbedder:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    from assistant.embedding import SentenceTransformerEmbedder, ensure_default_model
+    from assistant.store.embedding import SentenceTransformerEmbedder, ensure_default_model
 
     embedder = SentenceTransformerEmbedder(ensure_default_model(MODEL_CACHE))
     embedder.warm_up()

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from assistant.lexical import terms
-from assistant.sentences import split_sentences
+from assistant.text.lexical import terms
+from assistant.text.sentences import split_sentences
 
 
 @dataclass

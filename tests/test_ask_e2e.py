@@ -36,7 +36,7 @@ def check_contract(result, corpus_dir):
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", result.answer)}
     assert markers == {c.n for c in result.citations}
     for citation in result.citations:
-        from assistant.loaders import load_file
+        from assistant.ingest.loaders import load_file
 
         [article] = [a for a in load_file(corpus_dir / citation.doc_id.split("#")[0],
                                           corpus_dir, 10**7).articles

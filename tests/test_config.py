@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from pydantic import ValidationError
 
-from assistant.embedding import (
+from assistant.store.embedding import (
     DEFAULT_MODEL_SHA256,
     ModelError,
     ensure_default_model,
@@ -67,7 +67,7 @@ def test_tokenizer_works_with_the_network_blocked(tmp_path):
         "import socket\n"
         "def refuse(*a, **k):\n    raise OSError('network blocked')\n"
         "socket.socket.connect = refuse\nsocket.create_connection = refuse\n"
-        "from assistant.chunking import tiktoken_counter\n"
+        "from assistant.ingest.chunking import tiktoken_counter\n"
         "print(tiktoken_counter()('North Korea denied sending troops.'))\n"
     )
     # An empty TMPDIR: no BPE file cached by an earlier run can be picked up.

@@ -9,8 +9,8 @@ import pytest
 from filelock import FileLock
 
 from assistant.app import build_store
-from assistant.chunking import tiktoken_counter
-from assistant.ingest import IngestBusy, Ingestor, Manifest, manifest_path
+from assistant.ingest.chunking import tiktoken_counter
+from assistant.ingest.pipeline import IngestBusy, Ingestor, Manifest, manifest_path
 from assistant.models import Skipped
 
 from .conftest import FIXTURES
@@ -138,7 +138,7 @@ def test_second_ingest_while_one_runs_stops_at_once(backend, corpus, fake_embedd
 def test_staleness_is_known_without_the_model(make_settings, seed_corpus, fake_embedder,
                                               counter):
     settings = make_settings(seed_corpus)
-    from assistant.ingest import is_stale
+    from assistant.ingest.pipeline import is_stale
 
     assert is_stale(settings, fake_embedder.name)  # no index yet
     ingest(settings, fake_embedder, counter)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer_types import (
+from assistant.answer.extractive.kinds import (
     HOW_MANY,
     OTHER,
     WHEN,
@@ -19,10 +19,10 @@ from assistant.answer_types import (
     predicate_term,
     question_type,
 )
-from assistant.embedding import WordVectors
-from assistant.followup import resolve_followup
-from assistant.instructions import strip_instructions
-from assistant.lexical import BM25, TermRarity, stem, terms
+from assistant.store.embedding import WordVectors
+from assistant.retrieval.followup import resolve_followup
+from assistant.text.instructions import strip_instructions
+from assistant.text.lexical import BM25, TermRarity, stem, terms
 from assistant.models import Turn
 
 from .conftest import FakeEmbedder

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.loaders import corpus_files, load_file
+from assistant.ingest.loaders import corpus_files, load_file
 from assistant.models import Skipped
 
 from .conftest import FIXTURES, SEED

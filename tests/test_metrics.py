@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from assistant import evaluation
-from assistant.eval_report import markdown, write_reports
-from assistant.evaluation import GoldenCase, GoldenError, score_case, summarize
-from assistant.metrics import (
+from assistant.quality import evaluation
+from assistant.quality.report import markdown, write_reports
+from assistant.quality.evaluation import GoldenCase, GoldenError, score_case, summarize
+from assistant.quality.metrics import (
     citation_precision_recall,
     citation_problems,
     contains_answer,

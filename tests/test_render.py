@@ -6,7 +6,7 @@ import html
 import re
 
 from assistant.models import Answer, Chunk, Citation, Span
-from assistant.render import answer_html, answer_pieces, escape, passage_html, sources_html
+from assistant.web.render import answer_html, answer_pieces, escape, passage_html, sources_html
 
 TEXT = "First sentence here. The <b>cited</b> one [x](http://e.x/y). Last one."
 CHUNK = Chunk("c1", "doc.txt", 0, TEXT, (Span(0, 20), Span(21, 60), Span(61, 70)), title="T")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from assistant.chunking import article_sentences, chunk_article, to_sentences
-from assistant.cleaning import is_prose, prose_spans
+from assistant.ingest.chunking import article_sentences, chunk_article, to_sentences
+from assistant.text.cleaning import is_prose, prose_spans
 from assistant.models import Article, Span
-from assistant.sentences import split_sentences
+from assistant.text.sentences import split_sentences
 
 from .conftest import SEED
 

@@ -9,14 +9,14 @@ import sys
 import pytest
 from pydantic import ValidationError
 
-from assistant.chunking import sentence_id, tiktoken_counter
-from assistant.llm import LLMError, build_chat_model, describe_failure
-from assistant.llm_output import SentenceStream, markers, split_output, strip_links
-from assistant.llm_prompt import PromptBuilder, PromptTooLarge
+from assistant.ingest.chunking import sentence_id, tiktoken_counter
+from assistant.answer.written.model import LLMError, build_chat_model, describe_failure
+from assistant.answer.written.reply import SentenceStream, markers, split_output, strip_links
+from assistant.answer.written.prompt import PromptBuilder, PromptTooLarge
 from assistant.models import Chunk, Passage, Span, Turn
 from assistant.prompts import Prompts
 from assistant.settings import PROJECT_ROOT, Settings
-from assistant.verify import Checker, Sources
+from assistant.answer.written.check import Checker, Sources
 
 PROMPTS = Prompts(PROJECT_ROOT / "prompts")
 

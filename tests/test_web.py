@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 from gradio_client import Client
 
-from assistant import web
+from assistant.web import page as web
 from assistant.models import Answer, Chunk, Citation, Span, Verification
 
 from .conftest import _free_port

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.app import Assistant, run_ingest
-from assistant.worker import EngineError, EngineProcess
+from assistant.web.engine import EngineError, EngineProcess
 
 
 @pytest.fixture(scope="module")

@@ -19,12 +19,12 @@ from pathlib import Path
 import numpy as np
 from filelock import FileLock, Timeout
 
-from assistant.chunking import TokenCounter, article_sentences, chunk_article, to_sentences
-from assistant.embedding import Embedder
-from assistant.loaders import corpus_files, load_file
+from assistant.ingest.chunking import TokenCounter, article_sentences, chunk_article, to_sentences
+from assistant.store.embedding import Embedder
+from assistant.ingest.loaders import corpus_files, load_file
 from assistant.models import Article, Chunk, Sentence, Skipped
 from assistant.settings import Settings
-from assistant.store import ChromaStore
+from assistant.store.chroma import ChromaStore
 
 MANIFEST_VERSION = 2
 CLEANING_VERSION = 2  # 2: sentences that instruct a model are left out

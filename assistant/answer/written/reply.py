@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from assistant.sentences import split_sentences
+from assistant.text.sentences import split_sentences
 
 # "[1]", "[1, 2]", and the "[Passage 1]" or "[^1]" some models write instead.
 _MARKER = re.compile(r"\[\s*(?:passage\s*|\^)?(\d{1,4}(?:\s*[,;]\s*\d{1,4})*)\s*\]",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.lexical import terms, words
+from assistant.text.lexical import terms, words
 from assistant.models import Turn
 
 _ANAPHORA = frozenset(

@@ -18,11 +18,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.chunking import passage_sentences
-from assistant.lexical import STOPWORDS, terms, words
-from assistant.llm_output import markers, strip_links
+from assistant.ingest.chunking import passage_sentences
+from assistant.text.lexical import STOPWORDS, terms, words
+from assistant.answer.written.reply import markers, strip_links
 from assistant.models import Checked, Passage
-from assistant.question_names import names_outside
+from assistant.text.names import names_outside
 
 _LEADING_NAME = re.compile(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
 # Capitalised only because they open a sentence: never taken for a name.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.lexical import STOPWORDS, stem, words
+from assistant.text.lexical import STOPWORDS, stem, words
 
 WHO, WHEN, WHERE, HOW_MANY, OTHER = "who", "when", "where", "how_many", "other"
 STRICT_KINDS = frozenset({HOW_MANY, WHEN})  # only a sentence holding a count or a date answers

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from assistant.llm import Message
+from assistant.answer.written.model import Message
 from assistant.models import Passage, Turn
 from assistant.prompts import Prompts
 

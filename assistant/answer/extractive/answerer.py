@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.answer_types import (
+from assistant.answer.extractive.kinds import (
     HOW_MANY,
     OTHER,
     PREDICATE_WEIGHT,
@@ -35,12 +35,12 @@ from assistant.answer_types import (
     predicate_term,
     question_type,
 )
-from assistant.chunking import passage_sentences
-from assistant.followup import ResolvedQuestion
-from assistant.lexical import STOPWORDS, stem, terms, words
+from assistant.ingest.chunking import passage_sentences
+from assistant.retrieval.followup import ResolvedQuestion
+from assistant.text.lexical import STOPWORDS, stem, terms, words
 from assistant.models import Citation, Passage
 from assistant.prompts import Prompts
-from assistant.question_names import key_names, mentions, names_outside
+from assistant.text.names import key_names, mentions, names_outside
 
 _TYPE_PENALTY = 0.75
 _CONTEXT_WEIGHT = 0.15

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from assistant.evaluation import METRICS
+from assistant.quality.evaluation import METRICS
 
 CATEGORY_COLUMNS = ("answer_accuracy", "citation_precision", "citation_recall",
                     "retrieval_hit_at_k", "refusal_rate", "false_refusal_rate")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.lexical import STOPWORDS, stem, words
+from assistant.text.lexical import STOPWORDS, stem, words
 
 
 def names_outside(question: str, text: str) -> list[str]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.embedding import Embedder
-from assistant.lexical import BM25, TermRarity
+from assistant.store.embedding import Embedder
+from assistant.text.lexical import BM25, TermRarity
 from assistant.models import Chunk, Passage
-from assistant.store import ChromaStore
+from assistant.store.chroma import ChromaStore
 
 
 class HybridRetriever:

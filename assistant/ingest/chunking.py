@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
 
-from assistant.cleaning import prose_spans
-from assistant.instructions import is_instruction
+from assistant.text.cleaning import prose_spans
+from assistant.text.instructions import is_instruction
 from assistant.models import Article, Chunk, Passage, Sentence, Span
-from assistant.sentences import split_sentences
+from assistant.text.sentences import split_sentences
 
 TokenCounter = Callable[[str], int]
 

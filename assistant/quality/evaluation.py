@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.metrics import (
+from assistant.quality.metrics import (
     SpanRef,
     citation_precision_recall,
     citation_problems,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from assistant.models import Span
-from assistant.sentences import trim_span
+from assistant.text.sentences import trim_span
 
 MIN_PROSE_WORDS = 6
 

@@ -2,7 +2,7 @@
 
 The page is a thin shell over ``Assistant.ask``: each browser session keeps its own
 conversation in ``gr.State`` and sends it as ``history``, exactly as the CLI and the JSON API
-do, so follow-ups resolve the same way everywhere. All HTML comes from ``assistant.render``.
+do, so follow-ups resolve the same way everywhere. All HTML comes from ``assistant.web.render``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import gradio as gr
 
 from assistant.models import Answer, Chunk, Turn
 from assistant.prompts import Prompts
-from assistant.render import answer_html, answer_pieces, error_html, escape, sources_html
+from assistant.web.render import answer_html, answer_pieces, error_html, escape, sources_html
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)

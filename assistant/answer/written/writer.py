@@ -14,14 +14,14 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from assistant.answering import Draft
-from assistant.instructions import is_instruction
-from assistant.llm import ChatModel, LLMError
-from assistant.llm_output import SentenceStream
-from assistant.llm_prompt import PromptBuilder, PromptTooLarge
+from assistant.answer.extractive.answerer import Draft
+from assistant.text.instructions import is_instruction
+from assistant.answer.written.model import ChatModel, LLMError
+from assistant.answer.written.reply import SentenceStream
+from assistant.answer.written.prompt import PromptBuilder, PromptTooLarge
 from assistant.models import Citation, Passage, Turn, Verification
 from assistant.prompts import Prompts
-from assistant.verify import Checker, Sources, Verdict
+from assistant.answer.written.check import Checker, Sources, Verdict
 
 _LONGEST_CONDENSED = 500
 
