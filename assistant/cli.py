@@ -12,8 +12,11 @@ import os
 import sys
 from pathlib import Path
 
+from assistant.models import AnswerMode
+from assistant.settings import bundled
+
 EXIT_OK, EXIT_BELOW_THRESHOLD, EXIT_ERROR, EXIT_SKIPPED = 0, 1, 2, 3
-EVALS = Path(__file__).resolve().parent.parent / "evals"
+EVALS = bundled("evals")
 GOLDEN, THRESHOLDS = EVALS / "golden.jsonl", EVALS / "thresholds.json"
 
 
@@ -51,7 +54,8 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--ingest-if-stale", action="store_true",
                              help="ingest first when the corpus changed since the last ingest")
     for command in (ask, serve, evaluate):
-        command.add_argument("--mode", choices=("extractive", "llm"), default=argparse.SUPPRESS,
+        command.add_argument("--mode", choices=[m.value for m in AnswerMode],
+                             default=argparse.SUPPRESS,
                              help="extractive: quote the articles; llm: a language model "
                              "writes, every sentence checked against its citation (env "
                              "ASSISTANT_ANSWER_MODE; needs ASSISTANT_LLM_BASE_URL)")
@@ -102,11 +106,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"assistant: {failure}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as error:  # noqa: BLE001 - the user gets one line; known kinds below
-        from assistant.store.embedding import ModelError
-        from assistant.quality.evaluation import GoldenError
-        from assistant.ingest.pipeline import IngestBusy
         from assistant.answer.written.model import LLMError
+        from assistant.ingest.pipeline import IngestBusy
+        from assistant.quality.golden import GoldenError
         from assistant.store.chroma import StoreError
+        from assistant.store.embedding import ModelError
         from assistant.web.engine import EngineError
 
         if isinstance(error, ModelError | IngestBusy | StoreError | FileNotFoundError |
@@ -179,32 +183,25 @@ def _serve(settings) -> int:
 
 def _eval(settings, args) -> int:
     """Run the golden cases, write the reports, and fail when a score is below threshold."""
-    from datetime import UTC, datetime
-
-    from assistant.quality import evaluation
     from assistant.app import Assistant
-    from assistant.quality.report import summary_table, write_reports
     from assistant.ingest.pipeline import read_corpus
+    from assistant.quality import evaluation, golden
+    from assistant.quality.report import report_payload, summary_table, write_reports
 
-    cases = evaluation.load_golden(args.golden)
-    thresholds = evaluation.load_thresholds(args.thresholds)
+    cases = golden.load_golden(args.golden)
+    thresholds = golden.load_thresholds(args.thresholds)
     old = _read_json(args.compare) if args.compare else None
     _ingest_if_stale(settings)  # always score the corpus as it is now
     assistant = Assistant.open(settings=settings)
     articles, _ = read_corpus(settings)
     results = evaluation.evaluate(assistant.ask, cases, articles, assistant.chunk)
-    metrics = evaluation.summarize(results)
-    payload = {
-        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "golden": str(args.golden), "corpus": str(settings.corpus_dir),
-        "settings": settings.model_dump(mode="json", include={
-            "top_k", "min_support", "max_answer_sentences", "chunk_size", "chunk_overlap",
-            "answer_mode", "llm_model", "verify_min_overlap", "verify_min_similarity"}),
-        "metrics": metrics, "categories": evaluation.by_category(results),
-        "thresholds": thresholds,
-        "threshold_failures": evaluation.threshold_failures(metrics, thresholds),
-        "cases": evaluation.case_dicts(results),
-    }
+    payload = report_payload(results, thresholds, golden=str(args.golden),
+                             corpus=str(settings.corpus_dir),
+                             settings=settings.model_dump(mode="json", include={
+                                 "top_k", "min_support", "max_answer_sentences", "chunk_size",
+                                 "chunk_overlap", "answer_mode", "llm_model",
+                                 "verify_min_overlap", "verify_min_similarity"}))
+    metrics = payload["metrics"]
     paths = write_reports(args.reports, payload)
     print(summary_table(payload))
     print(f"\n{metrics['passed']} of {metrics['cases']} cases passed every check; reports: "
@@ -265,7 +262,7 @@ def render_answer(answer) -> str:
     sources with the quoted sentence."""
     lines = [f"({answer.note})", ""] if answer.note else []
     lines.append(answer.answer)
-    if answer.mode == "llm" and answer.verification and answer.verification.dropped:
+    if answer.mode == AnswerMode.LLM and answer.verification and answer.verification.dropped:
         lines.append("")
         lines.append("Left out by the check:")
         lines.extend(f"  - {c.text} ({c.reason})" for c in answer.verification.dropped)

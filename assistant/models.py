@@ -6,8 +6,42 @@ without touching its neighbours. Offsets are always character offsets into ``Art
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import hashlib
+from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
 from typing import Any
+
+
+class AnswerMode(StrEnum):
+    """How an answer is made: quoted article sentences, or written by a language model and
+    checked sentence by sentence against its citations."""
+
+    EXTRACTIVE = "extractive"
+    LLM = "llm"
+
+    @classmethod
+    def from_str(cls, value: str) -> AnswerMode:
+        try:
+            return cls(value)
+        except ValueError:
+            raise ValueError(f"unknown answer mode {value!r}: use one of "
+                             f"{', '.join(m.value for m in cls)}") from None
+
+
+class CheckOutcome(StrEnum):
+    """What the check decided about one sentence a language model wrote."""
+
+    SUPPORTED = "supported"  # the passage it cites supports it
+    RECITED = "recited"  # another passage supports it; its citation was corrected
+    UNSUPPORTED = "unsupported"  # no passage supports it: left out
+    MARKUP_ONLY = "markup_only"  # nothing but an image or link no source contains: left out
+    UNCHECKABLE = "uncheckable"  # states nothing that can be checked: left out
+    REPEATED = "repeated"  # says again what an earlier shown sentence said: left out
+    MODEL_REFUSAL = "model_refusal"  # the model's "the coverage does not say", not a claim
+
+    @property
+    def kept(self) -> bool:
+        return self in (CheckOutcome.SUPPORTED, CheckOutcome.RECITED)
 
 
 @dataclass(frozen=True)
@@ -56,15 +90,24 @@ class Chunk:
         return self.sentences[-1].end
 
     def sentence_texts(self) -> list[str]:
-        """Each sentence's text, recovered from ``text`` (joined by " " or a blank line)."""
-        texts: list[str] = []
+        """Each sentence's text, recovered from ``text``."""
+        return [self.text[start:end] for start, end in self._bounds()]
+
+    def leading(self, count: int) -> Chunk:
+        """The chunk cut to its first ``count`` sentences."""
+        end = self._bounds()[count - 1][1]
+        return replace(self, text=self.text[:end], sentences=self.sentences[:count])
+
+    def _bounds(self) -> list[tuple[int, int]]:
+        """Where each sentence sits in ``text``: sentences are joined by " " inside a paragraph
+        and by a blank line between paragraphs."""
+        bounds: list[tuple[int, int]] = []
         cursor = 0
         for span in self.sentences:
-            length = span.end - span.start
-            texts.append(self.text[cursor : cursor + length])
-            cursor += length
+            bounds.append((cursor, cursor + span.end - span.start))
+            cursor = bounds[-1][1]
             cursor += 2 if self.text.startswith("\n\n", cursor) else 1
-        return texts
+        return bounds
 
 
 @dataclass(frozen=True)
@@ -76,6 +119,12 @@ class Sentence:
     text: str
     start: int
     end: int
+
+    @classmethod
+    def of(cls, doc_id: str, text: str, span: Span) -> Sentence:
+        """The sentence with its stored id: the same text at the same place, the same id."""
+        digest = hashlib.sha256(f"{doc_id}\x00{span.start}\x00{span.end}\x00{text}".encode())
+        return cls("s-" + digest.hexdigest()[:24], doc_id, text, span.start, span.end)
 
 
 @dataclass(frozen=True)
@@ -109,15 +158,25 @@ class Checked:
     """One sentence a language model wrote, and what the check decided about it."""
 
     text: str  # as the model wrote it
-    kept: bool
-    reason: str  # "supported", or why it was dropped
+    outcome: CheckOutcome
+    reason: str  # "supported", or in words why it was re-cited or dropped
     shown: str = ""  # the sentence as the reader would see it: no markers, no stripped links
     cited: tuple[int, ...] = ()  # passage numbers it cited that exist
     invalid_citations: tuple[int, ...] = ()  # numbers it cited that name no passage
     removed_links: tuple[str, ...] = ()  # addresses of links and images no source contains
     overlap: float | None = None  # share of its content words found in its evidence
     similarity: float | None = None  # embedding cosine with its closest evidence sentence
-    refusal: bool = False  # the model's "the coverage does not say", not a claim
+
+    @property
+    def kept(self) -> bool:
+        return self.outcome.kept
+
+    @property
+    def refusal(self) -> bool:
+        return self.outcome is CheckOutcome.MODEL_REFUSAL
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"kept": self.kept, "refusal": self.refusal}
 
 
 @dataclass(frozen=True)
@@ -140,6 +199,7 @@ class Verification:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        data["sentences"] = [c.to_dict() for c in self.sentences]
         data["dropped"] = [{"text": c.text, "reason": c.reason} for c in self.dropped]
         return data
 
@@ -156,7 +216,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     retrieved: tuple[str, ...] = ()  # chunk ids of the passages handed to the answerer, best first
     support: float | None = None  # how well the best sentence matches the question (0-1)
-    mode: str = "extractive"  # or "llm": written by a language model, then checked
+    mode: AnswerMode = AnswerMode.EXTRACTIVE  # LLM: written by a language model, then checked
     note: str | None = None  # shown above the answer, e.g. why the model's answer is not used
     verification: Verification | None = None
 

@@ -1,38 +1,50 @@
-"""Every knob of the assistant in one typed object.
+"""Every knob of the assistant in one typed object, grouped in sections.
 
 Each field has a default, a description and an environment variable (``ASSISTANT_<NAME>``
-unless stated otherwise), so the CLI, the tests and a deployment configure the same way.
+unless stated otherwise), so the CLI, the tests and a deployment configure the same way. The
+sections (store, ingest, retrieval, answer, llm, page) say which stage a knob belongs to;
+``Settings`` joins them into one flat object, so every variable keeps its name.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-ANSWER_MODES = ("extractive", "llm")
+from assistant.models import AnswerMode
+
+_PACKAGE = Path(__file__).resolve().parent
+_CONFIG = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore", frozen=True)
+
+
+def bundled(name: str) -> Path:
+    """A data folder that ships with the package (``prompts``, ``evals``): inside the
+    installed package, or at the top of a source checkout."""
+    installed = _PACKAGE / "_data" / name
+    return installed if installed.is_dir() else _PACKAGE.parent / name
 
 
 def _default_model_cache() -> Path:
     return Path.home() / ".cache" / "news-assistant" / "models"
 
 
-class Settings(BaseSettings):
-    """Configuration of ingestion, retrieval and answering."""
+class StoreSettings(BaseSettings):
+    """Where the corpus, the index and the embedding model are."""
 
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore", frozen=True)
+    model_config = _CONFIG
 
     corpus_dir: Path = Field(
-        PROJECT_ROOT / "corpus",
-        description="Folder of articles to index (.md, .txt, .html, .json, .jsonl).",
+        Path("corpus"),
+        description="Folder of articles to index (.md, .txt, .html, .json, .jsonl); a relative "
+        "path is taken from the working directory.",
         validation_alias=AliasChoices("corpus_dir", "ASSISTANT_CORPUS"),
     )
     index_dir: Path = Field(
-        PROJECT_ROOT / "index",
-        description="Home of the embedded Chroma store, the ingest manifest and lock.",
+        Path("index"),
+        description="Home of the embedded Chroma store, the ingest manifest and lock; a "
+        "relative path is taken from the working directory.",
         validation_alias=AliasChoices("index_dir", "ASSISTANT_INDEX"),
     )
     collection: str = Field(
@@ -60,6 +72,13 @@ class Settings(BaseSettings):
         description="Where the packaged model is extracted once.",
     )
     embedding_batch_size: int = Field(32, ge=1, description="Texts per embedding batch.")
+
+
+class IngestSettings(BaseSettings):
+    """How articles are read and cut into chunks."""
+
+    model_config = _CONFIG
+
     chunk_size: int = Field(
         192, ge=32, description="Largest chunk in tiktoken (cl100k_base) tokens."
     )
@@ -69,10 +88,24 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(
         5_000_000, ge=1, description="Files larger than this are skipped with a reason."
     )
+
+
+class RetrievalSettings(BaseSettings):
+    """How passages are found for a question."""
+
+    model_config = _CONFIG
+
     dense_candidates: int = Field(30, ge=1, description="Chunks taken from the vector search.")
     lexical_candidates: int = Field(30, ge=1, description="Chunks taken from BM25.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     top_k: int = Field(6, ge=1, description="Fused passages handed to the answerer.")
+
+
+class AnswerSettings(BaseSettings):
+    """How answers are chosen, and when the assistant refuses."""
+
+    model_config = _CONFIG
+
     max_answer_sentences: int = Field(
         3, ge=1, description="Most sentences quoted in one answer."
     )
@@ -85,11 +118,23 @@ class Settings(BaseSettings):
         1000, ge=1, description="Longest question accepted; longer ones are refused before "
         "any retrieval."
     )
-    answer_mode: Literal["extractive", "llm"] = Field(
-        "extractive",
+    answer_mode: AnswerMode = Field(
+        AnswerMode.EXTRACTIVE,
         description="extractive: answers quote article sentences; llm: a language model "
         "writes the answer and every sentence is checked against the passage it cites.",
     )
+    prompts_dir: Path = Field(
+        default_factory=lambda: bundled("prompts"),
+        description="Folder of the fixed texts and templates (default: the ones shipped with "
+        "the package)."
+    )
+
+
+class LLMSettings(BaseSettings):
+    """The language model of the llm answer mode, and the check of what it writes."""
+
+    model_config = _CONFIG
+
     llm_base_url: str | None = Field(
         None,
         description="Base URL of an OpenAI-compatible chat endpoint, e.g. "
@@ -131,6 +176,13 @@ class Settings(BaseSettings):
         description="Smallest embedding cosine between a written sentence and its closest "
         "cited sentence.",
     )
+
+
+class PageSettings(BaseSettings):
+    """The chat page."""
+
+    model_config = _CONFIG
+
     ui_host: str = Field("127.0.0.1", description="Address the chat page listens on.")
     ui_port: int = Field(7860, ge=0, le=65535, description="Port of the chat page.")
     ui_concurrency_limit: int = Field(
@@ -139,15 +191,27 @@ class Settings(BaseSettings):
     ui_queue_size: int = Field(
         64, ge=1, description="Questions waiting beyond that before new ones are turned away."
     )
-    prompts_dir: Path = Field(
-        PROJECT_ROOT / "prompts", description="Folder of the fixed texts and templates."
-    )
+
+
+class Settings(StoreSettings, IngestSettings, RetrievalSettings, AnswerSettings, LLMSettings,
+               PageSettings):
+    """Every knob of the assistant: one flat object whose fields are grouped in the sections
+    above, so ``ASSISTANT_<NAME>`` names each one whatever its section."""
+
+    model_config = _CONFIG
+
+    @field_validator("corpus_dir", "index_dir", "prompts_dir", "model_cache_dir")
+    @classmethod
+    def _absolute(cls, path: Path) -> Path:
+        """Relative folders are taken from the working directory when the settings are made,
+        so a process started elsewhere later (the page's engine) finds the same ones."""
+        return path.expanduser().absolute()
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:
             raise ValueError("chunk_overlap must be smaller than chunk_size")
-        if self.answer_mode == "llm" and not self.llm_configured:
+        if self.answer_mode == AnswerMode.LLM and not self.llm_configured:
             raise ValueError("answer_mode llm needs a model: set ASSISTANT_LLM_BASE_URL (an "
                              "OpenAI-compatible endpoint) or ASSISTANT_LLM_MODEL_PATH (a GGUF "
                              "file)")

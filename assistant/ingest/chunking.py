@@ -9,22 +9,13 @@ offsets of each of its sentences, so any sentence can be quoted and cited exactl
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 
+from assistant.models import Article, Chunk, Sentence, Span
 from assistant.text.cleaning import prose_spans
 from assistant.text.instructions import is_instruction
-from assistant.models import Article, Chunk, Passage, Sentence, Span
 from assistant.text.sentences import split_sentences
-
-TokenCounter = Callable[[str], int]
-
-
-def tiktoken_counter() -> TokenCounter:
-    """Token counts with cl100k_base, loaded offline from llama-index-core's bundled cache."""
-    from llama_index.core.utils import get_tokenizer
-
-    encode = get_tokenizer()
-    return lambda text: len(encode(text))
+from assistant.text.tokens import TokenCounter
 
 
 def article_sentences(article: Article, count_tokens: TokenCounter, limit: int) -> list[Span]:
@@ -55,17 +46,8 @@ def _fit(text: str, span: Span, count_tokens: TokenCounter, limit: int) -> list[
     return pieces
 
 
-def sentence_id(doc_id: str, text: str, span: Span) -> str:
-    digest = hashlib.sha256(f"{doc_id}\x00{span.start}\x00{span.end}\x00{text}".encode())
-    return "s-" + digest.hexdigest()[:24]
-
-
 def to_sentences(article: Article, spans: Sequence[Span]) -> list[Sentence]:
-    return [
-        Sentence(sentence_id(article.doc_id, article.text[s.start : s.end], s), article.doc_id,
-                 article.text[s.start : s.end], s.start, s.end)
-        for s in spans
-    ]
+    return [Sentence.of(article.doc_id, article.text[s.start : s.end], s) for s in spans]
 
 
 def chunk_article(article: Article, spans: Sequence[Span], count_tokens: TokenCounter,
@@ -117,19 +99,3 @@ def _join(text: str, spans: list[Span]) -> str:
         parts.append("\n\n" if "\n" in gap else " ")
         parts.append(text[span.start : span.end])
     return "".join(parts)
-
-
-def passage_sentences(passages: Sequence[Passage]
-                      ) -> Iterator[tuple[int, Passage, str, str, Span]]:
-    """Each distinct sentence of retrieved passages, in rank order, as (the passage's number
-    from 1, the passage, the sentence id, its text, its span). Overlapping passages share
-    sentences; each comes once. A sentence that instructs a model is skipped (an index built
-    before such sentences were left out at ingestion may still hold one)."""
-    seen: set[str] = set()
-    for n, passage in enumerate(passages, start=1):
-        chunk = passage.chunk
-        for span, text in zip(chunk.sentences, chunk.sentence_texts(), strict=True):
-            key = sentence_id(chunk.doc_id, text, span)
-            if key not in seen and not is_instruction(text):
-                seen.add(key)
-                yield n, passage, key, text, span

@@ -8,27 +8,21 @@ the next run. A lock file keeps two ingests from running on one index at once.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 from filelock import FileLock, Timeout
 
-from assistant.ingest.chunking import TokenCounter, article_sentences, chunk_article, to_sentences
-from assistant.store.embedding import Embedder
+from assistant.ingest.chunking import article_sentences, chunk_article, to_sentences
 from assistant.ingest.loaders import corpus_files, load_file
+from assistant.ingest.manifest import Manifest, ManifestEntry, fingerprint, manifest_path
 from assistant.models import Article, Chunk, Sentence, Skipped
 from assistant.settings import Settings
 from assistant.store.chroma import ChromaStore
-
-MANIFEST_VERSION = 2
-CLEANING_VERSION = 2  # 2: sentences that instruct a model are left out
-
+from assistant.store.embedding import Embedder
+from assistant.text.tokens import TokenCounter
 
 GROUP_SENTENCES = 512
 Prepared = tuple[Article, list[Chunk], list[Sentence]]
@@ -81,46 +75,6 @@ class IngestReport:
         return "\n".join([line, *reasons])
 
 
-def fingerprint(settings: Settings, embedder_name: str) -> str:
-    """Everything that changes what is stored; a change forces a rebuild."""
-    key = json.dumps([MANIFEST_VERSION, CLEANING_VERSION, embedder_name, settings.chunk_size,
-                      settings.chunk_overlap])
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
-
-
-class Manifest:
-    """Which article versions are fully stored, keyed by article id."""
-
-    def __init__(self, path: Path, fingerprint: str) -> None:
-        self.path = path
-        self.fingerprint = fingerprint
-        self.articles: dict[str, dict] = {}
-        if path.is_file():
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError):
-                data = {}
-            if data.get("fingerprint") == fingerprint:
-                self.articles = data.get("articles", {})
-
-    def total_chunks(self) -> int:
-        return sum(entry["chunks"] for entry in self.articles.values())
-
-    def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(json.dumps({"fingerprint": self.fingerprint,
-                                         "articles": self.articles}, indent=1),
-                             encoding="utf-8")
-        os.replace(temporary, self.path)
-
-
-def manifest_path(settings: Settings) -> Path:
-    where = (f"{settings.chroma_host}-{settings.chroma_port}" if settings.uses_server
-             else "local")
-    return settings.index_dir / f"manifest-{settings.collection}-{where}.json"
-
-
 def read_corpus(settings: Settings) -> tuple[list[Article], list[Skipped]]:
     """Every readable article of the corpus folder, and the reasons for the rest."""
     if not settings.corpus_dir.is_dir():
@@ -141,7 +95,7 @@ def is_stale(settings: Settings, embedder_name: str) -> bool:
         return True
     articles, _ = read_corpus(settings)
     current = {a.doc_id: a.content_hash for a in articles}
-    stored = {doc_id: entry["hash"] for doc_id, entry in manifest.articles.items()}
+    stored = {doc_id: entry.hash for doc_id, entry in manifest.articles.items()}
     return current != stored
 
 
@@ -186,8 +140,7 @@ class Ingestor:
             del manifest.articles[doc_id]
             manifest.save()
             report.removed.append(doc_id)
-        todo = [a for a in articles
-                if manifest.articles.get(a.doc_id, {}).get("hash") != a.content_hash]
+        todo = [a for a in articles if not manifest.holds(a.doc_id, a.content_hash)]
         report.unchanged = sorted(current - {a.doc_id for a in todo})
         for group in self._groups(self._progress(todo)):
             vectors = self.embedder.embed([s.text for _, _, sentences in group
@@ -204,8 +157,8 @@ class Ingestor:
                     row += len(sentences)
                     self.store.put_article(chunks, chunk_vectors(chunks, sentences, own),
                                            sentences, own)
-                    manifest.articles[article.doc_id] = {"hash": article.content_hash,
-                                                         "chunks": len(chunks)}
+                    manifest.articles[article.doc_id] = ManifestEntry(article.content_hash,
+                                                                      len(chunks))
                     report.chunks_embedded += len(chunks)
                     (report.updated if known else report.added).append(article.doc_id)
                 manifest.save()
@@ -221,7 +174,7 @@ class Ingestor:
         for doc_id in set(counts) - set(manifest.articles):
             self.store.delete_article(doc_id)
         for doc_id, entry in list(manifest.articles.items()):
-            if counts.get(doc_id) != entry["chunks"]:
+            if counts.get(doc_id) != entry.chunks:
                 del manifest.articles[doc_id]
                 self.store.delete_article(doc_id)
 

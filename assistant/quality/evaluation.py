@@ -1,22 +1,20 @@
 """The answer-quality suite: run golden cases through ``Assistant.ask`` and score every answer.
 
-A golden file is JSON Lines, one case per line: ``id``, ``question``, ``category``,
-``answerable``, and for answerable cases ``answers`` (acceptable answers) and ``evidence`` (the
-article sentences that answer, verbatim); ``history`` is optional. Evidence is located in the
-corpus before anything runs, so a golden file that quotes text the articles do not contain is
-an error, not a silent zero.
+The cases come from ``golden``; each answer is scored with the plain functions of ``metrics``
+and the results are summed up per metric (``METRICS``) and per category.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
+from assistant.models import Answer, AnswerMode, Article, Chunk
+from assistant.quality.golden import GoldenCase, locate_evidence
 from assistant.quality.metrics import (
+    METRICS,
     SpanRef,
     citation_precision_recall,
     citation_problems,
@@ -25,55 +23,6 @@ from assistant.quality.metrics import (
     percentile,
     retrieval_rank,
 )
-from assistant.models import Answer, Article, Chunk
-
-# name -> (better when "higher" or "lower", definition shown in the report)
-METRICS: dict[str, tuple[str, str]] = {
-    "answer_accuracy": ("higher", "Answerable cases where an acceptable answer appears (SQuAD "
-                        "normalisation: case, punctuation and articles ignored) in the short "
-                        "answer or the answer's first sentence. A refusal counts as wrong."),
-    "short_answer_precision": ("higher", "Answered answerable cases with a short answer (the "
-                               "phrase shown first, in bold) where that phrase itself holds an "
-                               "acceptable answer: a wrong phrase in bold misleads even when the "
-                               "quoted sentence is right."),
-    "citation_validity": ("higher", "Answered cases where every [n] resolves to a citation and "
-                          "every quote is exactly its article's text at its offsets."),
-    "citation_precision": ("higher", "Mean over answered answerable cases of the share of "
-                           "citations whose quote overlaps a gold evidence sentence."),
-    "citation_recall": ("higher", "Mean over answered answerable cases of the share of answer "
-                        "statements with at least one citation on gold evidence."),
-    "retrieval_hit_at_1": ("higher", "Answerable cases whose first retrieved passage holds "
-                           "gold evidence."),
-    "retrieval_hit_at_k": ("higher", "Answerable cases where any of the top-k passages handed "
-                           "to the answerer holds gold evidence."),
-    "retrieval_mrr": ("higher", "Mean reciprocal rank of the first passage holding gold "
-                      "evidence (0 when none does), over answerable cases."),
-    "refusal_rate": ("higher", "Unanswerable cases that were refused."),
-    "false_refusal_rate": ("lower", "Answerable cases that were refused."),
-    "llm_written_rate": ("higher", "llm mode: cases whose answer is the model's own checked "
-                         "sentences (or its refusal), not the extractive fallback."),
-    "llm_fallback_rate": ("lower", "llm mode: cases where the model failed or wrote nothing "
-                          "supported, so the extractive answer was shown with a note."),
-    "llm_dropped_sentence_rate": ("lower", "llm mode: the share of the model's sentences that "
-                                  "the check left out (unsupported, uncited, or markup)."),
-    "latency_p50_ms": ("lower", "Median wall time of one ask, in milliseconds."),
-    "latency_p95_ms": ("lower", "95th percentile wall time of one ask, in milliseconds."),
-}
-
-
-class GoldenError(ValueError):
-    """A golden or thresholds file that cannot be used; the message names the line."""
-
-
-@dataclass(frozen=True)
-class GoldenCase:
-    id: str
-    question: str
-    category: str
-    answerable: bool
-    answers: tuple[str, ...] = ()
-    evidence: tuple[str, ...] = ()
-    history: tuple[dict[str, str], ...] = ()
 
 
 @dataclass
@@ -95,7 +44,7 @@ class CaseResult:
     retrieval_rank: int | None
     latency_ms: float
     support: float | None = None
-    mode: str = "extractive"
+    mode: AnswerMode = AnswerMode.EXTRACTIVE
     fallback: str | None = None  # llm mode: why the extractive answer was shown instead
     dropped: list[dict[str, str]] = field(default_factory=list)  # llm mode: left out, and why
     sentences_written: int = 0  # llm mode: sentences the model wrote
@@ -104,65 +53,6 @@ class CaseResult:
     @property
     def passed(self) -> bool:
         return not self.failures
-
-
-def load_golden(path: Path) -> list[GoldenCase]:
-    if not path.is_file():
-        raise GoldenError(f"golden file {path} does not exist")
-    cases: list[GoldenCase] = []
-    seen: set[str] = set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{path.name} line {number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise GoldenError(f"{where}: invalid JSON ({error.msg})") from None
-        case = _case(record, where)
-        if case.id in seen:
-            raise GoldenError(f"{where}: duplicate id {case.id!r}")
-        seen.add(case.id)
-        cases.append(case)
-    if not cases:
-        raise GoldenError(f"{path.name} has no cases")
-    return cases
-
-
-def _case(record: Any, where: str) -> GoldenCase:
-    if not isinstance(record, dict):
-        raise GoldenError(f"{where}: a case must be a JSON object")
-    for key, kind in (("id", str), ("question", str), ("category", str), ("answerable", bool)):
-        if not isinstance(record.get(key), kind):
-            raise GoldenError(f"{where}: {key!r} must be a {kind.__name__}")
-    lists = {}
-    for key in ("answers", "evidence", "history"):
-        value = record.get(key, [])
-        kind = dict if key == "history" else str
-        if not isinstance(value, list) or not all(isinstance(v, kind) for v in value):
-            raise GoldenError(f"{where}: {key!r} must be a list of {kind.__name__}s")
-        lists[key] = tuple(value)
-    if record["answerable"] and not (lists["answers"] and lists["evidence"]):
-        raise GoldenError(f"{where}: an answerable case needs 'answers' and 'evidence'")
-    return GoldenCase(record["id"], record["question"], record["category"],
-                      record["answerable"], lists["answers"], lists["evidence"],
-                      lists["history"])
-
-
-def locate_evidence(cases: Sequence[GoldenCase],
-                    articles: Sequence[Article]) -> dict[str, list[SpanRef]]:
-    """Each case's evidence sentences as spans in the corpus; each must occur verbatim."""
-    spans: dict[str, list[SpanRef]] = {}
-    for case in cases:
-        spans[case.id] = []
-        for sentence in case.evidence:
-            found = [(a.doc_id, at, at + len(sentence)) for a in articles
-                     if (at := a.text.find(sentence)) >= 0]
-            if not found:
-                raise GoldenError(f"case {case.id}: evidence is not verbatim in any article: "
-                                  f"{sentence[:60]!r}")
-            spans[case.id].extend(found)
-    return spans
 
 
 def evaluate(ask: Callable[[str, Sequence[dict]], Answer], cases: Sequence[GoldenCase],
@@ -259,10 +149,10 @@ def summarize(results: Sequence[CaseResult]) -> dict[str, float | int | None]:
 
 def _llm_metrics(results: Sequence[CaseResult]) -> dict[str, float | None]:
     """The llm mode's figures; None for runs in which no model was asked."""
-    asked = [r for r in results if r.sentences_written or r.fallback or r.mode == "llm"]
+    asked = [r for r in results if r.sentences_written or r.fallback or r.mode == AnswerMode.LLM]
     written = sum(r.sentences_written for r in asked)
     return {
-        "llm_written_rate": _share(sum(r.mode == "llm" for r in asked), len(asked)),
+        "llm_written_rate": _share(sum(r.mode == AnswerMode.LLM for r in asked), len(asked)),
         "llm_fallback_rate": _share(sum(r.fallback is not None for r in asked), len(asked)),
         "llm_dropped_sentence_rate": _share(sum(len(r.dropped) for r in asked), written),
     }
@@ -282,35 +172,6 @@ def _share(count: int, total: int) -> float | None:
 def _mean(values: Sequence[float | None]) -> float | None:
     present = [v for v in values if v is not None]
     return round(sum(present) / len(present), 4) if present else None
-
-
-def load_thresholds(path: Path) -> dict[str, dict[str, float]]:
-    """``{"metric": {"min": x} | {"max": x}}``; unknown metrics are an error."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GoldenError(f"thresholds file {path} does not exist") from None
-    except json.JSONDecodeError as error:
-        raise GoldenError(f"{path.name}: invalid JSON ({error.msg})") from None
-    for name, bound in data.items():
-        if name not in METRICS or not isinstance(bound, dict) or not bound or \
-                set(bound) - {"min", "max"}:
-            raise GoldenError(f"{path.name}: {name!r} needs a known metric and a min or max")
-    return data
-
-
-def threshold_failures(metrics: dict[str, Any], thresholds: dict[str, dict[str, float]]
-                       ) -> list[str]:
-    failures = []
-    for name, bound in thresholds.items():
-        value = metrics.get(name)
-        if value is None:
-            failures.append(f"{name}: no value (no cases to measure it)")
-        elif "min" in bound and value < bound["min"]:
-            failures.append(f"{name} {value} is below the minimum {bound['min']}")
-        elif "max" in bound and value > bound["max"]:
-            failures.append(f"{name} {value} is above the maximum {bound['max']}")
-    return failures
 
 
 def compare(old: dict[str, Any], new: dict[str, Any]) -> list[str]:

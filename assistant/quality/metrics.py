@@ -14,12 +14,45 @@ import unicodedata
 from collections.abc import Callable, Sequence
 
 from assistant.models import Answer
+from assistant.text.markers import find_markers, marker_numbers, statement_ends, strip_markers
 
 SpanRef = tuple[str, int, int]
-_MARKER = re.compile(r"\[(\d+)\]")
-_STATEMENT_END = re.compile(r"(?<=\])\s+(?!\[)")
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = set(string.punctuation) | {"“", "”", "‘", "’", "—", "–", "…"}
+
+
+# name -> (better when "higher" or "lower", definition shown in the report)
+METRICS: dict[str, tuple[str, str]] = {
+    "answer_accuracy": ("higher", "Answerable cases where an acceptable answer appears (SQuAD "
+                        "normalisation: case, punctuation and articles ignored) in the short "
+                        "answer or the answer's first sentence. A refusal counts as wrong."),
+    "short_answer_precision": ("higher", "Answered answerable cases with a short answer (the "
+                               "phrase shown first, in bold) where that phrase itself holds an "
+                               "acceptable answer: a wrong phrase in bold misleads even when the "
+                               "quoted sentence is right."),
+    "citation_validity": ("higher", "Answered cases where every [n] resolves to a citation and "
+                          "every quote is exactly its article's text at its offsets."),
+    "citation_precision": ("higher", "Mean over answered answerable cases of the share of "
+                           "citations whose quote overlaps a gold evidence sentence."),
+    "citation_recall": ("higher", "Mean over answered answerable cases of the share of answer "
+                        "statements with at least one citation on gold evidence."),
+    "retrieval_hit_at_1": ("higher", "Answerable cases whose first retrieved passage holds "
+                           "gold evidence."),
+    "retrieval_hit_at_k": ("higher", "Answerable cases where any of the top-k passages handed "
+                           "to the answerer holds gold evidence."),
+    "retrieval_mrr": ("higher", "Mean reciprocal rank of the first passage holding gold "
+                      "evidence (0 when none does), over answerable cases."),
+    "refusal_rate": ("higher", "Unanswerable cases that were refused."),
+    "false_refusal_rate": ("lower", "Answerable cases that were refused."),
+    "llm_written_rate": ("higher", "llm mode: cases whose answer is the model's own checked "
+                         "sentences (or its refusal), not the extractive fallback."),
+    "llm_fallback_rate": ("lower", "llm mode: cases where the model failed or wrote nothing "
+                          "supported, so the extractive answer was shown with a note."),
+    "llm_dropped_sentence_rate": ("lower", "llm mode: the share of the model's sentences that "
+                                  "the check left out (unsupported, uncited, or markup)."),
+    "latency_p50_ms": ("lower", "Median wall time of one ask, in milliseconds."),
+    "latency_p95_ms": ("lower", "95th percentile wall time of one ask, in milliseconds."),
+}
 
 
 def normalize(text: str) -> str:
@@ -39,11 +72,14 @@ def contains_answer(aliases: Sequence[str], texts: Sequence[str | None]) -> bool
 
 def statements(answer_text: str) -> list[tuple[str, list[int]]]:
     """The answer cut into statements, each ending with its citation markers."""
+    text = answer_text.strip()
+    bounds = [0, *statement_ends(text), len(text)]
     out = []
-    for part in _STATEMENT_END.split(answer_text.strip()):
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        part = text[start:end]
         if part.strip():
-            markers = [int(n) for n in _MARKER.findall(part)]
-            out.append((_MARKER.sub("", part).strip(), markers))
+            numbers = [n for found in find_markers(part) for n in found.numbers]
+            out.append((strip_markers(part).strip(), numbers))
     return out
 
 
@@ -57,7 +93,7 @@ def citation_problems(answer: Answer, article_text: Callable[[str], str | None])
     not the article's text at their offsets. Empty when every citation checks out."""
     problems = []
     numbers = {c.n for c in answer.citations}
-    for n in sorted({int(n) for n in _MARKER.findall(answer.answer)} - numbers):
+    for n in sorted(set(marker_numbers(answer.answer)) - numbers):
         problems.append(f"[{n}] resolves to no citation")
     for citation in answer.citations:
         text = article_text(citation.doc_id)

@@ -4,13 +4,33 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.quality.evaluation import METRICS
+from assistant.quality.evaluation import CaseResult, by_category, case_dicts, summarize
+from assistant.quality.golden import threshold_failures
+from assistant.quality.metrics import METRICS
 
 CATEGORY_COLUMNS = ("answer_accuracy", "citation_precision", "citation_recall",
                     "retrieval_hit_at_k", "refusal_rate", "false_refusal_rate")
+
+
+def report_payload(results: Sequence[CaseResult], thresholds: dict[str, dict[str, float]],
+                   golden: str, corpus: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """Everything ``eval.json`` holds: every metric, per category, the threshold failures and
+    every case."""
+    metrics = summarize(results)
+    failures = threshold_failures(metrics, thresholds)
+    return {
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "golden": golden, "corpus": corpus, "settings": settings,
+        "metrics": metrics, "categories": by_category(results), "thresholds": thresholds,
+        "threshold_failures": [f.message for f in failures],
+        "failing_metrics": [f.metric for f in failures],
+        "cases": case_dicts(results),
+    }
 
 
 def write_reports(folder: Path, payload: dict[str, Any]) -> dict[str, Path]:
@@ -26,7 +46,7 @@ def write_reports(folder: Path, payload: dict[str, Any]) -> dict[str, Path]:
 
 def summary_table(payload: dict[str, Any]) -> str:
     rows = ["| metric | value | threshold | status |", "|---|---|---|---|"]
-    failing = {f.split()[0].rstrip(":") for f in payload.get("threshold_failures", [])}
+    failing = set(payload.get("failing_metrics", []))
     for name in METRICS:
         value = payload["metrics"].get(name)
         if value is None and name.startswith("llm_"):

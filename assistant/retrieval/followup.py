@@ -11,15 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.text.lexical import terms, words
 from assistant.models import Turn
+from assistant.text.lexical import terms, words
+from assistant.text.markers import strip_markers
 
 _ANAPHORA = frozenset(
     "it its they them their theirs he him his she her this that these those there such "
     "the former latter".split()
 )
 _ELLIPSIS = re.compile(r"^\s*(and|also|what about|how about|why|so)\b", re.IGNORECASE)
-_MARKER = re.compile(r"\s*\[\d+\]")
 _CONTEXT_WORDS = 40
 
 
@@ -48,7 +48,7 @@ def resolve_followup(question: str, history: list[Turn] | None) -> ResolvedQuest
         return ResolvedQuestion(question)
     last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
     last_answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
-    first_sentence = re.split(r"(?<=[.!?”])\s+(?=[A-Z“])", _MARKER.sub("", last_answer).strip(),
+    first_sentence = re.split(r"(?<=[.!?”])\s+(?=[A-Z“])", strip_markers(last_answer).strip(),
                               maxsplit=1)[0]
     context_words = f"{last_user} {first_sentence}".split()[:_CONTEXT_WORDS]
     return ResolvedQuestion(question, " ".join(context_words))

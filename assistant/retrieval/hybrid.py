@@ -8,47 +8,43 @@ through the vectors.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from assistant.store.embedding import Embedder
-from assistant.text.lexical import BM25, TermRarity
 from assistant.models import Chunk, Passage
+from assistant.retrieval.bm25 import BM25
 from assistant.store.chroma import ChromaStore
+from assistant.store.embedding import Embedder
 
 
 class HybridRetriever:
     """Finds the passages most likely to answer a query."""
 
-    def __init__(self, store: ChromaStore, embedder: Embedder, dense_candidates: int,
-                 lexical_candidates: int, rrf_k: int) -> None:
+    def __init__(self, store: ChromaStore, embedder: Embedder, chunks: Sequence[Chunk],
+                 dense_candidates: int, lexical_candidates: int, rrf_k: int) -> None:
         self.store = store
         self.embedder = embedder
         self.dense_candidates = dense_candidates
         self.lexical_candidates = lexical_candidates
         self.rrf_k = rrf_k
-        self.chunks: list[Chunk] = []
-        self._by_id: dict[str, Chunk] = {}
+        self.chunks = list(chunks)  # every indexed chunk, as ``store.all_chunks`` lists them
+        self._by_id = {c.chunk_id: c for c in self.chunks}
         self.bm25: BM25 | None = None
-        self.rarity = TermRarity([])
 
     def warm_up(self) -> None:
-        """Load every chunk once and build the BM25 index over them."""
-        self.chunks = self.store.all_chunks()
-        self._by_id = {c.chunk_id: c for c in self.chunks}
-        self.bm25 = BM25([f"{c.title}\n{c.text}" for c in self.chunks])
-        sentences = {(c.doc_id, span): text for c in self.chunks
-                     for span, text in zip(c.sentences, c.sentence_texts(), strict=True)}
-        self.rarity = TermRarity(list(sentences.values()))
+        """Build the BM25 index over the chunks (seconds on a large corpus)."""
+        if self.bm25 is None:
+            self.bm25 = BM25([f"{c.title}\n{c.text}" for c in self.chunks])
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         return self._by_id.get(chunk_id)
 
     def retrieve(self, query: str, top_k: int,
                  query_vector: np.ndarray | None = None) -> list[Passage]:
-        if self.bm25 is None:
-            self.warm_up()
         if not self.chunks:
             return []
+        self.warm_up()
         if query_vector is None:
             query_vector = self.embedder.embed([query])[0]
         dense = [i for i in self.store.nearest_chunks(query_vector, self.dense_candidates)

@@ -12,10 +12,67 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from assistant.models import Answer, Chunk
 from assistant.settings import Settings
+
+
+@dataclass(frozen=True)
+class CountsRequest:
+    """How many articles and chunks are indexed (answered once the engine has loaded)."""
+
+
+@dataclass(frozen=True)
+class ChunkRequest:
+    chunk_id: str
+
+
+@dataclass(frozen=True)
+class AskRequest:
+    question: str
+    history: tuple[Any, ...] = ()
+    mode: str | None = None
+    stream: bool = False  # True: one ``Part`` per growing answer, then ``Done(None)``
+
+
+@dataclass(frozen=True)
+class StopRequest:
+    """Finish: the page is closing."""
+
+
+Request = CountsRequest | ChunkRequest | AskRequest | StopRequest
+
+
+@dataclass(frozen=True)
+class Counts:
+    articles: int
+    chunks: int
+
+
+@dataclass(frozen=True)
+class Part:
+    """One state of a streamed answer."""
+
+    answer: Answer
+
+
+@dataclass(frozen=True)
+class Done:
+    """The reply to a request: counts, a chunk (or None), an answer, or None after a stream."""
+
+    value: Counts | Chunk | Answer | None
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The request could not be answered; the message is one line."""
+
+    message: str
+
+
+Reply = Part | Done | Failed
 
 
 class EngineError(RuntimeError):
@@ -34,48 +91,48 @@ class EngineProcess:
         self._process.start()
         child.close()
         self._lock = threading.Lock()
-        self._counts: tuple[int, int] | None = None
+        self._counts: Counts | None = None
         self._chunks: dict[str, Chunk] = {}
 
-    def _call(self, *request: Any) -> Any:
+    def _call(self, request: Request) -> Any:
         with self._lock:
             try:
                 self._connection.send(request)
-                status, value = self._connection.recv()
+                reply: Reply = self._connection.recv()
             except (EOFError, OSError, BrokenPipeError):
                 raise EngineError("the engine process stopped") from None
-        if status != "ok":
-            raise EngineError(value)
-        return value
+        if isinstance(reply, Failed):
+            raise EngineError(reply.message)
+        return reply.value
 
     def wait_ready(self) -> None:
         """Block until the model and index are loaded; raise ``EngineError`` if they failed."""
-        self._counts = self._call("counts")
+        self._counts = self._call(CountsRequest())
 
     @property
     def article_count(self) -> int:
         if self._counts is None:
             self.wait_ready()
-        return self._counts[0]
+        return self._counts.articles
 
     @property
     def chunk_count(self) -> int:
         if self._counts is None:
             self.wait_ready()
-        return self._counts[1]
+        return self._counts.chunks
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         """A passage by id; ids are content hashes, so a fetched passage never changes."""
         found = self._chunks.get(chunk_id)
         if found is None:
-            found = self._call("chunk", chunk_id)
+            found = self._call(ChunkRequest(chunk_id))
             if found is not None and len(self._chunks) < 10_000:
                 self._chunks[chunk_id] = found
         return found
 
     def ask(self, question: str, history: Sequence[Any] | None = None,
             mode: str | None = None) -> Answer:
-        return self._call("ask", question, list(history or []), mode)
+        return self._call(AskRequest(question, tuple(history or ()), mode))
 
     def ask_stream(self, question: str, history: Sequence[Any] | None = None,
                    mode: str | None = None) -> Iterator[Answer]:
@@ -84,31 +141,32 @@ class EngineProcess:
         with self._lock:
             finished = False
             try:
-                self._connection.send(("ask_stream", question, list(history or []), mode))
+                self._connection.send(AskRequest(question, tuple(history or ()), mode,
+                                                 stream=True))
                 while True:
-                    status, value = self._connection.recv()
-                    if status != "part":
+                    reply: Reply = self._connection.recv()
+                    if not isinstance(reply, Part):
                         finished = True
                         break
-                    yield value
+                    yield reply.answer
             except (EOFError, OSError, BrokenPipeError):
                 finished = True
                 raise EngineError("the engine process stopped") from None
             finally:
                 while not finished:
                     try:
-                        finished = self._connection.recv()[0] != "part"
+                        finished = not isinstance(self._connection.recv(), Part)
                     except (EOFError, OSError):
                         finished = True
-        if status != "ok":
-            raise EngineError(value)
+        if isinstance(reply, Failed):
+            raise EngineError(reply.message)
 
     def close(self) -> None:
         """Stop the engine: politely once it is serving, at once while it is still loading."""
         if self._counts is not None:
             try:
                 with self._lock:
-                    self._connection.send(("stop",))
+                    self._connection.send(StopRequest())
             except (OSError, BrokenPipeError):
                 pass
             self._process.join(timeout=10)
@@ -135,26 +193,30 @@ def run_engine(connection, settings: Settings) -> None:
         threading.Thread(target=assistant.warm_word_vectors, daemon=True).start()
     while True:
         try:
-            request = connection.recv()
+            request: Request = connection.recv()
         except EOFError:
             return
-        if request[0] == "stop":
+        if isinstance(request, StopRequest):
             return
         if failure is not None:
-            connection.send(("error", failure))
+            connection.send(Failed(failure))
             continue
         try:
-            if request[0] == "counts":
-                reply: Any = (assistant.article_count, assistant.chunk_count)
-            elif request[0] == "chunk":
-                reply = assistant.chunk(request[1])
-            elif request[0] == "ask_stream":
-                for answer in assistant.ask_stream(request[1], request[2], request[3]):
-                    connection.send(("part", answer))
-                reply = None  # the last part was the whole answer
-            else:
-                reply = assistant.ask(request[1], request[2], request[3])
+            connection.send(Done(_answer_request(assistant, request, connection)))
         except Exception as error:  # noqa: BLE001 - the page shows a short note and goes on
-            connection.send(("error", f"{type(error).__name__}: {error}"))
-            continue
-        connection.send(("ok", reply))
+            connection.send(Failed(f"{type(error).__name__}: {error}"))
+
+
+def _answer_request(assistant, request: Request, connection) -> Counts | Chunk | Answer | None:
+    """The value a request asks for; a streamed answer's parts are sent as they come."""
+    if isinstance(request, CountsRequest):
+        return Counts(assistant.article_count, assistant.chunk_count)
+    if isinstance(request, ChunkRequest):
+        return assistant.chunk(request.chunk_id)
+    if isinstance(request, AskRequest) and request.stream:
+        for answer in assistant.ask_stream(request.question, request.history, request.mode):
+            connection.send(Part(answer))
+        return None  # the last part was the whole answer
+    if isinstance(request, AskRequest):
+        return assistant.ask(request.question, request.history, request.mode)
+    raise ValueError(f"unknown request {type(request).__name__}")

@@ -15,10 +15,10 @@ from typing import Any, Protocol
 
 import gradio as gr
 
-from assistant.models import Answer, Chunk, Turn
+from assistant.models import Answer, AnswerMode, Chunk, Turn
 from assistant.prompts import Prompts
-from assistant.web.render import answer_html, answer_pieces, error_html, escape, sources_html
 from assistant.settings import Settings
+from assistant.web.render import answer_html, answer_pieces, error_html, escape, sources_html
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
@@ -97,9 +97,10 @@ def build_page(engine: Engine, examples: Sequence[str]) -> gr.Blocks:
                     ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
                 with gr.Row():
                     mode = gr.Radio(
-                        [("Quoted sentences", "extractive"),
-                         ("Written by the language model, every sentence checked", "llm")],
-                        value=engine.settings.answer_mode, label="Answers",
+                        [("Quoted sentences", AnswerMode.EXTRACTIVE.value),
+                         ("Written by the language model, every sentence checked",
+                          AnswerMode.LLM.value)],
+                        value=engine.settings.answer_mode.value, label="Answers",
                         visible=engine.settings.llm_configured, elem_id="mode",
                     )
                     new = gr.Button("New conversation", elem_id="new-conversation", size="sm")
@@ -141,8 +142,8 @@ def _responder(engine: Engine, prompts: Prompts) -> Callable[..., Iterator[tuple
         shown = conversation.messages + [{"role": "user", "content": escape(message)}]
         panel = sources_html(conversation.answers, engine.chunk)
         turn = len(conversation.answers) + 1
-        if mode == "llm":
-            waiting = answer_html(Answer(message, "", None, False, mode="llm"), turn,
+        if mode == AnswerMode.LLM:
+            waiting = answer_html(Answer(message, "", None, False, mode=AnswerMode.LLM), turn,
                                   pending=True)
             yield shown + [{"role": "assistant", "content": waiting}], panel, conversation, ""
         else:
@@ -150,7 +151,7 @@ def _responder(engine: Engine, prompts: Prompts) -> Callable[..., Iterator[tuple
         answer = None
         try:
             for answer in engine.ask_stream(message, conversation.history(), mode):
-                if answer.mode == "llm" and answer.answer:
+                if answer.mode == AnswerMode.LLM and answer.answer:
                     reply = {"role": "assistant",
                              "content": answer_html(answer, turn, pending=True)}
                     # The engine is busy streaming: cards show the cited sentence alone
@@ -163,7 +164,7 @@ def _responder(engine: Engine, prompts: Prompts) -> Callable[..., Iterator[tuple
             conversation = replace(conversation, messages=shown + [failed])
             yield conversation.messages, panel, conversation, ""
             return
-        pieces = [answer.answer] if answer.mode == "llm" else answer_pieces(answer)
+        pieces = [answer.answer] if answer.mode == AnswerMode.LLM else answer_pieces(answer)
         text = ""
         for piece in pieces:
             text = f"{text} {piece}".strip()

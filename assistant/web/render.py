@@ -8,12 +8,11 @@ ever interpreted. The only markup on the page is what these functions write them
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
-from assistant.models import Answer, Chunk, Citation, Verification
+from assistant.models import Answer, AnswerMode, CheckOutcome, Chunk, Citation, Verification
+from assistant.text.markers import find_markers, statement_ends
 
-_MARKER = re.compile(r"\[(\d+)\]")
 # HTML specials plus Markdown's syntax characters (and ':' so no text turns into an autolink).
 _SPECIAL = set("&<>\"'\\`*_{}[]()#+-.!|~:=")
 
@@ -29,7 +28,10 @@ def source_anchor(turn: int, n: int) -> str:
 
 def answer_pieces(answer: Answer) -> list[str]:
     """The answer text cut after each citation marker: the units the page streams in."""
-    return [p for p in re.split(r"(?<=\])\s+", answer.answer) if p] or [answer.answer]
+    text = answer.answer
+    bounds = [0, *statement_ends(text), len(text)]
+    pieces = [text[a:b].strip() for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [p for p in pieces if p] or [text]
 
 
 def answer_html(answer: Answer, turn: int, text: str | None = None,
@@ -42,7 +44,7 @@ def answer_html(answer: Answer, turn: int, text: str | None = None,
     if pending:
         after = ('<div class="check-line pending">Writing the answer and checking each '
                  "sentence against its source…</div>")
-    elif answer.mode == "llm" and answer.verification:
+    elif answer.mode == AnswerMode.LLM and answer.verification:
         after = check_html(answer.verification)
     return note + _answer_body(answer, turn, answer.answer if text is None else text) + after
 
@@ -51,8 +53,7 @@ def check_html(verification: Verification) -> str:
     """How a written answer was checked: the model, and what was left out (counted, never
     shown: a sentence that failed the check does not reach the reader)."""
     dropped = verification.dropped
-    unsupported = sum(1 for c in dropped if c.shown and c.reason != "an image or link that "
-                      "no source contains")
+    unsupported = sum(1 for c in dropped if c.shown and c.outcome is not CheckOutcome.MARKUP_ONLY)
     links = sum(len(c.removed_links) for c in verification.sentences)
     parts = [f"Written by {escape(verification.model)}; each sentence checked against the "
              "sentence it cites."]
@@ -74,13 +75,13 @@ def _answer_body(answer: Answer, turn: int, text: str) -> str:
     by_n = {c.n: c for c in answer.citations}
     out: list[str] = []
     cursor = 0
-    for match in _MARKER.finditer(text):
-        citation = by_n.get(int(match.group(1)))
-        if citation is None:
+    for found in find_markers(text):
+        cited = [by_n[n] for n in found.numbers if n in by_n]
+        if not cited:
             continue
-        out.append(_segment(text[cursor:match.start()], answer.short_answer if not out else None))
-        out.append(_marker(citation, turn))
-        cursor = match.end()
+        out.append(_segment(text[cursor:found.start], answer.short_answer if not out else None))
+        out.extend(_marker(citation, turn) for citation in cited)
+        cursor = found.end
     out.append(_segment(text[cursor:], answer.short_answer if not out else None))
     return "".join(out)
 

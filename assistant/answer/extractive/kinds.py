@@ -1,20 +1,28 @@
-"""What kind of answer a question wants, and finding that kind of phrase in a sentence.
+"""What kind of answer a question wants, read from the question's form.
 
-"Who" wants a name, "how many" a number, "when" a time, "where" a place. The extractive
-answerer uses this twice: to prefer sentences that contain such a phrase, and to lead the answer
-with the phrase itself (the ``short_answer``). Everything here is surface patterns over the
-sentence text, so it works on any article without a trained tagger.
+"Who" wants a name, "how many" a number, "when" a time, "where" a place; "which agency …"
+wants a phrase headed by "agency". The answerer prefers sentences that hold such a phrase and
+leads its answer with it (see ``phrases``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from enum import StrEnum
 
 from assistant.text.lexical import STOPWORDS, stem, words
 
-WHO, WHEN, WHERE, HOW_MANY, OTHER = "who", "when", "where", "how_many", "other"
-STRICT_KINDS = frozenset({HOW_MANY, WHEN})  # only a sentence holding a count or a date answers
+
+class QuestionKind(StrEnum):
+    WHO = "who"
+    WHEN = "when"
+    WHERE = "where"
+    HOW_MANY = "how_many"
+    OTHER = "other"
+
+
+STRICT_KINDS = frozenset({QuestionKind.HOW_MANY, QuestionKind.WHEN})  # only a sentence holding
+# a count or a date answers these
 
 _ENTITY_NOUNS = frozenset(
     """agency agencies country countries nation nations organization organisation group
@@ -22,72 +30,19 @@ _ENTITY_NOUNS = frozenset(
     outlet newspaper company alliance army state states city region representative spokesman
     spokesperson president minister""".split()
 )
-_NUMBER_WORDS = (
-    "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
-    "fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
-    "eighty|ninety|hundred|hundreds|thousand|thousands|million|millions|billion|billions|"
-    "dozen|dozens|several"
-)
-_QUALIFIER = (r"(?:(?:approximately|about|around|roughly|nearly|almost|some|over|under|"
-              r"more\s+than|less\s+than|fewer\s+than|at\s+least|up\s+to|an\s+estimated)\s+)?")
-NUMBER = re.compile(
-    _QUALIFIER + r"(?:\d[\d,]*(?:\.\d+)?%?|\b(?:" + _NUMBER_WORDS + r")\b)"
-    r"(?:[\s-]+(?:" + _NUMBER_WORDS + r"|\d[\d,]*))*",
-    re.IGNORECASE,
-)
-_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
-           "December|Jan\\.|Feb\\.|Aug\\.|Sept?\\.|Oct\\.|Nov\\.|Dec\\.")
-_WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
-TIME = re.compile(
-    r"\b(?:"
-    r"(?:on\s+)?(?:" + _WEEKDAYS + r")(?:,?\s+(?:" + _MONTHS + r")\s+\d{1,2})?"
-    r"|(?:in\s+|on\s+)?(?:(?:early|mid|late)[-\s])?(?:" + _MONTHS + r")(?:\s+\d{1,2},?)?"
-    r"(?:\s+\d{4})?"
-    r"|(?:in\s+)?(?:19|20)\d{2}"
-    r"|(?:last|this|next|earlier\s+this|later\s+this)\s+(?:week|month|year|spring|summer|"
-    r"autumn|fall|winter)"
-    r"|(?:for|in\s+recent|over\s+the\s+past|in\s+the\s+past)\s+(?:few\s+)?(?:days|weeks|"
-    r"months|years|year|decade)"
-    r"|yesterday|today|tomorrow"
-    r")\b"
-)
-_CAPITALISED = r"[A-Z][\w’'.-]*"
-_CONNECTOR = r"(?:\s+(?:of|for|and|de|the)\s+(?=[A-Z]))"
-ENTITY = re.compile(
-    _CAPITALISED + r"(?:(?:\s+|" + _CONNECTOR + r")" + _CAPITALISED + r")*"
-    r"(?:\s+\([A-Z][A-Za-z]+\))?"
-)
-PLACE = re.compile(r"\b(?:in|at|to|from|near|inside|across|before)\s+(?:the\s+)?("
-                   + ENTITY.pattern + ")")
-_SENTENCE_OPENERS = frozenset(
-    """the a an this that these those it its in on at for but and though although however
-    according while when after before if as with by from over during since despite both
-    neither nor any such for additionally nevertheless meanwhile moreover""".split()
-)
-
-
-@dataclass(frozen=True)
-class Found:
-    """A phrase of the wanted kind, where it sits in the sentence."""
-
-    text: str
-    start: int
-    end: int
-
-
-def question_type(question: str) -> str:
+def question_type(question: str) -> QuestionKind:
     lowered = " ".join(words(question))
     if re.search(r"\bhow (many|much)\b|\bwhat (number|percentage|share)\b", lowered):
-        return HOW_MANY
+        return QuestionKind.HOW_MANY
     if re.search(r"\bwhen\b|\bwhat (day|date|year|month|time)\b", lowered):
-        return WHEN
+        return QuestionKind.WHEN
     if re.search(r"\bwhere\b|\bwhat (place|region|city|location)\b", lowered):
-        return WHERE
+        return QuestionKind.WHERE
     if re.search(r"\b(who|whom|whose)\b", lowered):
-        return WHO
+        return QuestionKind.WHO
     if asked_noun(question):
-        return WHO
-    return OTHER
+        return QuestionKind.WHO
+    return QuestionKind.OTHER
 
 
 _ENTITY_STEMS = frozenset(stem(n) for n in _ENTITY_NOUNS)
@@ -130,125 +85,22 @@ def asked_noun(question: str) -> str | None:
     return None
 
 
-def headed_phrase(sentence: str, noun: str) -> Found | None:
-    """A named phrase ending in ``noun``'s stem: "Seoul’s intelligence agency" for "agency"."""
-    head = re.escape(stem(noun))
-    match = re.search(r"((?:[A-Z][\w’'.-]*\s+)+(?:[a-z][\w-]*\s+){0,2}" + head + r"\w*)",
-                      sentence)
-    if not match:
-        return None
-    found = _trim_entity(sentence, match)
-    return found if found and " " in found.text else None
-
-
 _OBJECT_QUESTION = re.compile(
     r"\s*(?:whom\b|who\s+(?:did|does|do|will|would|should|could|can)\b)", re.IGNORECASE
 )
-_PHRASE_STOP = (r"(?=\s+(?:to|in|on|at|for|from|with|by|over|about|and|as|after|before|"
-                r"because|who|which|that)\b|[,.;:!?]|$)")
-
-
-def object_phrase(question: str, sentence: str) -> Found | None:
-    """For "Whom did the ministry summon?": the phrase after the verb ("the Russian
-    ambassador"), since the asked-about person is its object, not its subject."""
-    if not _OBJECT_QUESTION.match(question):
-        return None
-    content = [w for w in words(question) if w not in STOPWORDS]
-    if not content:
-        return None
-    verb = stem(content[-1])
-    for match in re.finditer(r"[\w’'-]+", sentence):
-        if stem(match.group(0).lower()) == verb:
-            after = re.match(r"\s+((?:[\w’'-]+\s+){0,4}?[\w’'-]+)" + _PHRASE_STOP,
-                             sentence[match.end() :])
-            if after:
-                start = match.end() + after.start(1)
-                return Found(after.group(1), start, start + len(after.group(1)))
-    return None
-
-
-_AUXILIARY = frozenset("has have had is was were are be been being will would could should "
+AUXILIARIES = frozenset("has have had is was were are be been being will would could should "
                        "may might must can did does do".split())
-_VERB_ADVERBS = frozenset("first also later then once recently already still".split())
-_SPEECH = frozenset("say says said argue argues argued claim claims claimed think thinks "
-                    "believe believes believed".split())
-_CLAUSE_START = re.compile(r".*(?:,|\b(?:that|which|who|while|although|though|because|but|and|"
-                           r"as|if|when|after|before|since)\s)", re.DOTALL)
-
-
+VERB_ADVERBS = frozenset("first also later then once recently already still".split())
 def asked_action(question: str) -> str | None:
     """The verb of a "who did it" question: "denied" in "Who has denied …", "made" in
     "Who made …" (auxiliaries are skipped; "Who did X summon?" asks for an object)."""
     tokens = re.findall(r"[\w’'-]+", question.lower())
-    if not tokens or tokens[0] != "who" or _OBJECT_QUESTION.match(question):
+    if not tokens or tokens[0] != "who" or is_object_question(question):
         return None
     for token in tokens[1:5]:
-        if token not in _AUXILIARY and token not in _VERB_ADVERBS and not token.endswith("ly"):
+        if token not in AUXILIARIES and token not in VERB_ADVERBS and not token.endswith("ly"):
             return token
     return None
-
-
-def actor_phrase(question: str, sentence: str) -> Found | None:
-    """Who did the asked action in ``sentence``: the agent of a passive ("made by one of
-    North Korea's representatives"), the source of an attribution ("According to analysts"
-    for "Who says …?"), or the subject before the verb ("However, North Korea has denied")."""
-    verb = asked_action(question)
-    if verb is None:
-        return None
-    if verb in _SPEECH:
-        source = re.match(r"\s*According to ([^,]{2,60}),", sentence)
-        return _trim_leading(source.group(1), source.start(1)) if source else None
-    target = stem(verb)
-    for match in re.finditer(r"[\w’'-]+", sentence):
-        if stem(match.group(0).lower()) != target:
-            continue
-        agent = re.match(r"\s+by\s+((?:[\w’'-]+\s+){0,5}?[\w’'-]+(?:\s+\([^)]{1,20}\))?)"
-                         + _PHRASE_STOP, sentence[match.end():])
-        if agent:
-            return _trim_leading(agent.group(1), match.end() + agent.start(1))
-        return _subject_before(sentence, match.start())
-    return None
-
-
-def _subject_before(sentence: str, verb_at: int) -> Found | None:
-    before = sentence[:verb_at].rstrip()
-    while True:  # drop auxiliaries and adverbs between subject and verb
-        last = re.search(r"([\w’'-]+)$", before)
-        word = last.group(1).lower() if last else ""
-        if not last or not (word in _AUXILIARY or word in _VERB_ADVERBS or
-                            word in ("not", "long") or word.endswith("ly")):
-            break
-        before = before[:last.start()].rstrip()
-    if not before:
-        return None
-    if before.endswith(","):
-        # "Russia, facing mounting scrutiny, has downplayed": the subject opens the sentence.
-        opening = re.match(r"\s*([^,]{2,80})(?:,\s*([A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)+),)?",
-                           sentence)
-        if opening and opening.group(2):  # "U.S. Ambassador …, Robert Wood," names the person
-            return Found(opening.group(2), opening.start(2), opening.end(2))
-        found = _trim_leading(opening.group(1), opening.start(1)) if opening else None
-    else:
-        clause = _CLAUSE_START.match(before)
-        start = clause.end() if clause else 0
-        found = _trim_leading(before[start:].strip(), start + len(before[start:]) -
-                              len(before[start:].lstrip()))
-    if found is None or len(found.text.split()) > 10 or \
-            found.text.lower() in ("it", "he", "she", "they", "this", "that"):
-        return None
-    return found
-
-
-_INTRO = re.compile(r"\s*(?:(?:On|In|For|Over|After|Before|During|Last|This|Earlier|Later|"
-                    r"Meanwhile|However|According to)\b[^,]{0,60},\s*)?")
-
-
-def opening_entity(sentence: str) -> Found | None:
-    """The name a sentence opens with, after a short introductory phrase ("On Friday, South
-    Korea's NIS shared …" gives "South Korea's NIS"): usually the sentence's subject."""
-    intro = _INTRO.match(sentence)
-    match = ENTITY.match(sentence, intro.end() if intro else 0)
-    return _trim_entity(sentence, match) if match else None
 
 
 def described_name(question: str) -> str | None:
@@ -257,101 +109,7 @@ def described_name(question: str) -> str | None:
     return match.group(1) if match and match.group(1)[:1].isupper() else None
 
 
-def appositive(sentence: str, name: str) -> Found | None:
-    """The phrase set off by commas next to ``name``: "U.S. Ambassador to the United Nations,
-    Robert Wood," or "Robert Wood, the U.S. ambassador,"."""
-    at = sentence.find(name)
-    if at == -1:
-        last = name.split()[-1]
-        at = sentence.find(last)
-        name = last
-    if at == -1:
-        return None
-    before = re.search(r"(?:^|[,;:]\s*)([^,;:]{3,80}),\s*$", sentence[:at])
-    if before:
-        found = _trim_leading(before.group(1), before.start(1))
-        if found:
-            return found
-    after = re.match(r",\s*([^,;:]{3,80})[,;:]", sentence[at + len(name) :])
-    if after:
-        start = at + len(name) + after.start(1)
-        return Found(after.group(1), start, start + len(after.group(1)))
-    return None
 
-
-def _candidates(kind: str, sentence: str) -> list[Found]:
-    if kind == HOW_MANY:
-        return [Found(*_with_unit(sentence, m)) for m in NUMBER.finditer(sentence)
-                if not _is_year(m.group(0))]
-    if kind == WHEN:
-        return [Found(m.group(0), m.start(), m.end()) for m in TIME.finditer(sentence)]
-    if kind == WHERE:
-        return [Found(_clean_end(m.group(1)), m.start(1), m.start(1) + len(_clean_end(m.group(1))))
-                for m in PLACE.finditer(sentence)]
-    if kind == WHO:
-        return [f for f in (_trim_entity(sentence, m) for m in ENTITY.finditer(sentence)) if f]
-    return []
-
-
-def _is_year(text: str) -> bool:
-    return bool(re.fullmatch(r"(?:in\s+)?(?:19|20)\d{2}", text.strip()))
-
-
-def _with_unit(sentence: str, match: re.Match) -> tuple[str, int, int]:
-    """Extend a number by the noun phrase it counts ("1,500 North Korean special forces")."""
-    end = match.end()
-    tail = re.match(r"(?:\s+(?!(?:" + "|".join(STOPWORDS) + r")\b)[\w’'-]+){1,4}",
-                    sentence[end:], re.IGNORECASE)
-    if tail:
-        end += tail.end()
-    return sentence[match.start() : end].strip(), match.start(), end
-
-
-def _trim_entity(sentence: str, match: re.Match) -> Found | None:
-    return _trim_leading(match.group(0), match.start())
-
-
-def _trim_leading(text: str, start: int) -> Found | None:
-    """Drop sentence openers and stop words from the front of a phrase ("According to …")."""
-    first = text.split()[0].lower().strip("’'")
-    while first in _SENTENCE_OPENERS or first in STOPWORDS:
-        rest = text.split(None, 1)
-        if len(rest) < 2:
-            return None
-        start += len(text) - len(rest[1])
-        text = rest[1]
-        first = text.split()[0].lower().strip("’'")
-    text = _clean_end(text)
-    return Found(text, start, start + len(text)) if text else None
-
-
-def _clean_end(text: str) -> str:
-    """Drop trailing punctuation, but keep the full stop of an initialism ("U.S.")."""
-    if re.search(r"(?:^|\s)(?:[A-Z]\.){2,}$", text):
-        return text
-    return text.rstrip(".,;:’'")
-
-
-def find_answer(kind: str, sentence: str, question_terms: set[str]) -> Found | None:
-    """The phrase of the wanted kind nearest to where the sentence matches the question.
-
-    Phrases made only of question words are skipped: asked "What did North Korea deny?",
-    "North Korea" is not the answer.
-    """
-    anchors = [m.start() for m in re.finditer(r"[\w’'-]+", sentence)
-               if stem(m.group(0).lower().strip("’'")) in question_terms]
-    found = [c for c in _candidates(kind, sentence) if not _only_question_words(c.text,
-                                                                                 question_terms)]
-    if not found:
-        return None
-    if not anchors:
-        return found[0]
-    anchor = anchors[0]
-    before = [c for c in found if c.end <= anchor]
-    return before[-1] if before and kind == WHO else min(
-        found, key=lambda c: min(abs(c.start - a) for a in anchors))
-
-
-def _only_question_words(text: str, question_terms: set[str]) -> bool:
-    content = [stem(w) for w in words(text) if w not in STOPWORDS]
-    return bool(content) and all(t in question_terms for t in content)
+def is_object_question(question: str) -> bool:
+    """"Whom did the ministry summon?": the asked-about person is the verb's object."""
+    return bool(_OBJECT_QUESTION.match(question))

@@ -18,11 +18,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.ingest.chunking import passage_sentences
+from assistant.answer.written.reply import strip_links
+from assistant.evidence import EvidenceSentence, evidence_sentences
+from assistant.models import Checked, CheckOutcome, Passage
 from assistant.text.lexical import STOPWORDS, terms, words
-from assistant.answer.written.reply import markers, strip_links
-from assistant.models import Checked, Passage
+from assistant.text.markers import without_markers
 from assistant.text.names import names_outside
+from assistant.text.synonyms import SynonymMatcher
 
 _LEADING_NAME = re.compile(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
 # Capitalised only because they open a sentence: never taken for a name.
@@ -34,7 +36,6 @@ _OPENERS = frozenset("""however meanwhile moreover furthermore additionally inst
 _QUOTED = re.compile(r"[\"“]([^\"”]{3,})[\"”]")
 # Words that describe the sources rather than the story; they need no support.
 _META = frozenset("articl passag coverag mention sourc report".split())
-_SOFT_MATCH = 0.62  # word-vector cosine at which another word counts as the same idea
 _PAIRS = 5  # runner-up sentences tried beside the best one
 # Words that turn a statement around: a claim and its evidence must agree on having one.
 _NEGATIONS = frozenset("""not no never none nor neither without cannot didn doesn don wasn isn
@@ -46,29 +47,15 @@ _CLAUSE = re.compile(r"\s*(?:[,;:—–]|\s-\s)\s*")
 
 
 @dataclass(frozen=True)
-class Evidence:
-    """A sentence of a numbered passage that a written sentence may be checked against."""
-
-    n: int
-    sentence_id: str
-    passage: Passage
-    text: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
 class Sources:
     """The passages of one prompt, numbered from 1 as the model saw them."""
 
     passages: tuple[Passage, ...]
-    evidence: tuple[Evidence, ...]
+    evidence: tuple[EvidenceSentence, ...]
 
     @classmethod
     def of(cls, passages: Sequence[Passage]) -> Sources:
-        return cls(tuple(passages), tuple(
-            Evidence(n, key, passage, text, span.start, span.end)
-            for n, passage, key, text, span in passage_sentences(passages)))
+        return cls(tuple(passages), tuple(evidence_sentences(passages)))
 
     def holds_url(self, url: str) -> bool:
         url = url.strip("<>").rstrip(".,;:")
@@ -81,7 +68,7 @@ class Support:
     """How well a group of article sentences backs a written sentence."""
 
     supported: bool
-    evidence: tuple[Evidence, ...] = ()
+    evidence: tuple[EvidenceSentence, ...] = ()
     overlap: float | None = None
     similarity: float | None = None
     why_not: str = ""
@@ -92,7 +79,7 @@ class Verdict:
     """What the check decided about one written sentence, and the sentences behind it."""
 
     checked: Checked
-    evidence: tuple[Evidence, ...] = ()
+    evidence: tuple[EvidenceSentence, ...] = ()
 
 
 class Checker:
@@ -100,11 +87,11 @@ class Checker:
 
     def __init__(self, embed: Callable[[list[str]], np.ndarray],
                  sentence_vectors: Callable[[list[str]], dict[str, np.ndarray]],
-                 word_vectors: Callable[[list[str]], np.ndarray] | None,
+                 synonyms: SynonymMatcher,
                  min_overlap: float, min_similarity: float, refusal: str) -> None:
         self.embed = embed
         self.sentence_vectors = sentence_vectors
-        self.word_vectors = word_vectors
+        self.synonyms = synonyms
         self.min_overlap = min_overlap
         self.min_similarity = min_similarity
         self.refusal = _plain(refusal)
@@ -113,33 +100,38 @@ class Checker:
     def check(self, written: str, sources: Sources) -> Verdict | None:
         """The verdict on one sentence; None for a stray fragment with no words at all."""
         text, removed = strip_links(written, sources.holds_url)
-        claim, numbers = markers(text)
+        claim, numbers = without_markers(text)
         count = len(sources.passages)
         cited = tuple(n for n in numbers if 1 <= n <= count)
         invalid = tuple(n for n in numbers if not 1 <= n <= count)
-        base = Checked(written, False, "", claim, cited, invalid, tuple(removed))
+        base = Checked(written, CheckOutcome.UNSUPPORTED, "", claim, cited, invalid,
+                       tuple(removed))
         if not re.search(r"[A-Za-z0-9]", claim):
             # Nothing but markup: say what was removed; a stray marker is not worth a line.
-            return Verdict(replace(base, reason="an image or link that no source contains")) \
+            return Verdict(replace(base, outcome=CheckOutcome.MARKUP_ONLY,
+                                   reason="an image or link that no source contains")) \
                 if removed else None
         if _plain(claim).startswith(self.refusal):
-            return Verdict(replace(base, reason="the model said the coverage does not answer",
-                                   refusal=True))
+            return Verdict(replace(base, outcome=CheckOutcome.MODEL_REFUSAL,
+                                   reason="the model said the coverage does not answer"))
         claim_terms = [t for t in dict.fromkeys(terms(claim)) if t not in _META]
         if not claim_terms:
-            return Verdict(replace(base, reason="states nothing that can be checked"))
+            return Verdict(replace(base, outcome=CheckOutcome.UNCHECKABLE,
+                                   reason="states nothing that can be checked"))
         vector = self.embed([claim])[0]
         own = [e for e in sources.evidence if e.n in cited]
         support = self._support(claim, claim_terms, vector, own)
         if support.supported:
-            return Verdict(replace(base, kept=True, reason="supported", overlap=support.overlap,
-                                   similarity=support.similarity), support.evidence)
+            return Verdict(replace(base, outcome=CheckOutcome.SUPPORTED, reason="supported",
+                                   overlap=support.overlap, similarity=support.similarity),
+                           support.evidence)
         others = [e for e in sources.evidence if e.n not in cited]
         elsewhere = self._support(claim, claim_terms, vector, others)
         if elsewhere.supported:
             found = sorted({e.n for e in elsewhere.evidence})
             said = f"cited {_listed(numbers)}" if numbers else "cited nothing"
-            return Verdict(replace(base, kept=True, reason=f"{said}; supported by passage "
+            return Verdict(replace(base, outcome=CheckOutcome.RECITED,
+                                   reason=f"{said}; supported by passage "
                                    f"{_listed(found)}", overlap=elsewhere.overlap,
                                    similarity=elsewhere.similarity), elsewhere.evidence)
         if not numbers:
@@ -153,7 +145,7 @@ class Checker:
                                similarity=support.similarity))
 
     def _support(self, claim: str, claim_terms: list[str], vector: np.ndarray,
-                 candidates: list[Evidence]) -> Support:
+                 candidates: list[EvidenceSentence]) -> Support:
         """How well the best of ``candidates`` (alone or with a neighbour) backs the claim."""
         if not candidates:
             return Support(False)
@@ -165,16 +157,18 @@ class Checker:
         cosine = {e.sentence_id: float(np.dot(stored[e.sentence_id], vector))
                   for e in candidates}
         present = {e.sentence_id: set(terms(e.text)) for e in candidates}
-        soft = self._synonyms(claim, claim_terms, candidates)
+        found = self.synonyms.matches(claim, set(claim_terms), [e.text for e in candidates])
+        soft = {(e.sentence_id, t) for e, terms_found in zip(candidates, found, strict=True)
+                for t in terms_found}
 
-        def covered(group: Sequence[Evidence]) -> set[str]:
+        def covered(group: Sequence[EvidenceSentence]) -> set[str]:
             return {t for t in claim_terms for e in group
                     if t in present[e.sentence_id] or (e.sentence_id, t) in soft}
 
         ranked = sorted(candidates, key=lambda e: -(len(covered([e])) / len(claim_terms)
                                                     + cosine[e.sentence_id]))
 
-        def closeness(evidence: Evidence) -> float:
+        def closeness(evidence: EvidenceSentence) -> float:
             """Cosine with the sentence, or with its closest clause when that is closer: a
             short written sentence often restates one clause of a long article sentence."""
             whole = cosine[evidence.sentence_id]
@@ -183,7 +177,7 @@ class Checker:
             clauses = self._clause_vectors(evidence)
             return max(whole, float((clauses @ vector).max())) if len(clauses) else whole
 
-        def judge(group: list[Evidence]) -> tuple[float, float, str]:
+        def judge(group: list[EvidenceSentence]) -> tuple[float, float, str]:
             """The cheap checks first; the clause embeddings only for a group that passed."""
             overlap = round(len(covered(group)) / len(claim_terms), 3)
             similarity = round(max(cosine[e.sentence_id] for e in group), 3)
@@ -219,7 +213,7 @@ class Checker:
         overlap, similarity, why = verdict
         return Support(not why, tuple(best), overlap, similarity, why)
 
-    def _clause_vectors(self, evidence: Evidence) -> np.ndarray:
+    def _clause_vectors(self, evidence: EvidenceSentence) -> np.ndarray:
         """Vectors of a sentence's clauses (of three words or more), embedded once."""
         found = self._clauses.get(evidence.sentence_id)
         if found is None:
@@ -229,29 +223,6 @@ class Checker:
                 self._clauses.clear()
             self._clauses[evidence.sentence_id] = found
         return found
-
-    def _synonyms(self, claim: str, claim_terms: list[str],
-                  candidates: list[Evidence]) -> set[tuple[str, str]]:
-        """(sentence id, claim term) pairs where the sentence has a close synonym of the term
-        ("rejected" for "denied")."""
-        if self.word_vectors is None:
-            return set()
-        asked = {t: w for w in words(claim) if w.isalpha() and w not in STOPWORDS
-                 for t in terms(w) if t in claim_terms}
-        content = [[w for w in dict.fromkeys(words(e.text)) if w.isalpha() and
-                    w not in STOPWORDS] for e in candidates]
-        vocabulary = list(dict.fromkeys(w for ws in content for w in ws))
-        if not asked or not vocabulary:
-            return set()
-        column = {w: i for i, w in enumerate(vocabulary)}
-        similarity = self.word_vectors(list(asked.values())) @ self.word_vectors(vocabulary).T
-        pairs = set()
-        for evidence, sentence_words in zip(candidates, content, strict=True):
-            if sentence_words:
-                best = similarity[:, [column[w] for w in sentence_words]].max(axis=1)
-                pairs.update((evidence.sentence_id, t) for row, t in enumerate(asked)
-                             if best[row] >= _SOFT_MATCH)
-        return pairs
 
 
 def _names_outside(claim: str, evidence: str) -> list[str]:
@@ -268,15 +239,14 @@ def _names_outside(claim: str, evidence: str) -> list[str]:
     return names
 
 
-def _neighbours(a: Evidence, b: Evidence) -> bool:
+def _neighbours(a: EvidenceSentence, b: EvidenceSentence) -> bool:
     """Whether two sentences sit within two sentences of each other in one passage."""
     if a.passage.chunk.chunk_id != b.passage.chunk.chunk_id:
         return False
-    starts = [span.start for span in a.passage.chunk.sentences]
-    return abs(starts.index(a.start) - starts.index(b.start)) <= 2
+    return abs(a.position() - b.position()) <= 2
 
 
-def _polarity_flip(claim: str, group: Sequence[Evidence]) -> str:
+def _polarity_flip(claim: str, group: Sequence[EvidenceSentence]) -> str:
     """Why the claim reverses its evidence, or "": "North Korea sent troops" is not what
     "North Korea has officially denied sending troops" says, however many words they share.
     The clause of the evidence closest to the claim decides, so a negation elsewhere in a

@@ -17,10 +17,10 @@ from dataclasses import dataclass, replace
 from assistant.answer.written.model import Message
 from assistant.models import Passage, Turn
 from assistant.prompts import Prompts
+from assistant.text.markers import strip_markers
 
 _MESSAGE_OVERHEAD = 4  # tokens a chat format adds around each message
 _REPLY_OVERHEAD = 3
-_MARKER = re.compile(r"\s*\[\d+\]")
 _TURN_CHARS = 600  # an earlier answer is long quoted text; its start says what it was about
 
 
@@ -101,12 +101,8 @@ class PromptBuilder:
 
     def _shorten(self, n: int, passage: Passage, room: int) -> Passage | None:
         """The passage's leading sentences that fit in ``room`` tokens, or None."""
-        chunk = passage.chunk
-        texts = chunk.sentence_texts()
-        for count in range(len(texts) - 1, 0, -1):
-            end = sum(len(t) for t in texts[:count]) + _separators(chunk.text, texts, count)
-            shorter = replace(chunk, text=chunk.text[:end], sentences=chunk.sentences[:count])
-            candidate = replace(passage, chunk=shorter)
+        for count in range(len(passage.chunk.sentences) - 1, 0, -1):
+            candidate = replace(passage, chunk=passage.chunk.leading(count))
             if self.count_tokens(self._passage(n, candidate)) + 2 <= room:
                 return candidate
         return None
@@ -115,24 +111,12 @@ class PromptBuilder:
         return sum(self.count_tokens(c) + _MESSAGE_OVERHEAD for c in contents) + _REPLY_OVERHEAD
 
 
-def _separators(text: str, texts: list[str], count: int) -> int:
-    """Characters between the first ``count`` sentences of a chunk's text (" " or a blank
-    line, as ``Chunk.sentence_texts`` reads them)."""
-    cursor, total = 0, 0
-    for sentence in texts[: count - 1]:
-        cursor += len(sentence)
-        gap = 2 if text.startswith("\n\n", cursor) else 1
-        cursor += gap
-        total += gap
-    return total
-
-
 def _attribute(value: str) -> str:
     return value.replace('"', "'").replace("<", "‹").replace("\n", " ")
 
 
 def _turn_line(turn: Turn) -> str:
-    content = " ".join(_MARKER.sub("", turn.content).split())
+    content = " ".join(strip_markers(turn.content).split())
     if len(content) > _TURN_CHARS:
         content = content[:_TURN_CHARS].rsplit(" ", 1)[0] + " …"
     return f"{'Reader' if turn.role == 'user' else 'Assistant'}: {content}"

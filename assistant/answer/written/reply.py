@@ -2,7 +2,7 @@
 
 A reply arrives in pieces. ``SentenceStream`` turns them into whole sentences as soon as each is
 complete, with the ``[n]`` markers a model writes after the full stop attached to the sentence
-before them; ``markers`` reads and removes those markers; ``strip_links`` removes the images,
+before them; ``text.markers`` reads and removes those markers; ``strip_links`` removes the images,
 links and addresses that no source contains. The checks themselves are in ``verify``.
 """
 
@@ -11,17 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from assistant.text.markers import LEADING_MARKERS, could_become_markers
 from assistant.text.sentences import split_sentences
 
-# "[1]", "[1, 2]", and the "[Passage 1]" or "[^1]" some models write instead.
-_MARKER = re.compile(r"\[\s*(?:passage\s*|\^)?(\d{1,4}(?:\s*[,;]\s*\d{1,4})*)\s*\]",
-                     re.IGNORECASE)
-_LEADING_MARKERS = re.compile(
-    r"\s*(?:\[\s*(?:passage\s*|\^)?\d{1,4}(?:\s*[,;]\s*\d{1,4})*\s*\][\s.,;:]*)+",
-    re.IGNORECASE)
-# A tail that may still become markers: "[", "[1", "[Pass", "[Passage 2]".
-_MAYBE_MARKERS = re.compile(r"[\s\[\]\d,;.:^]*(?:\[\s*[a-z]{0,7}\s*[\d,;\s]*\]?)?[\s.,;:]*",
-                            re.IGNORECASE)
 # Where markup starts a new piece right after a sentence ends: "… Russia. ![chart](…)".
 _MARKUP_START = re.compile(r"(?<=[.!?\]”\"])\s+(?=!\[|<[a-zA-Z]|\[[^\]\d])")
 _BULLET = re.compile(r"^\s*(?:[-*•+]\s+|\d{1,2}[.)]\s+|#{1,6}\s+|>\s*)")
@@ -50,7 +42,7 @@ class SentenceStream:
         spans = _line_spans(tail)
         # The last sentence may still grow; the one before it waits while the text after it
         # could still turn out to be its citation markers ("… Russia. [1").
-        held = 2 if spans and _MAYBE_MARKERS.fullmatch(tail[spans[-1][0]:spans[-1][1]]) else 1
+        held = 2 if spans and could_become_markers(tail[spans[-1][0]:spans[-1][1]]) else 1
         ready = spans[:-held] if len(spans) > held else []
         out.extend(tail[a:b] for a, b in ready)
         self.buffer = tail[ready[-1][1]:] if ready else tail
@@ -86,7 +78,7 @@ def _line_spans(line: str) -> list[tuple[int, int]]:
         bounds = [span.start + offset, *cuts, span.end + offset]
         pieces.extend(zip(bounds, bounds[1:], strict=False))
     for start, end in pieces:
-        leading = _LEADING_MARKERS.match(line, start, end)
+        leading = LEADING_MARKERS.match(line, start, end)
         if leading and spans:
             spans[-1] = (spans[-1][0], leading.end())
             start = leading.end()
@@ -115,11 +107,3 @@ def strip_links(text: str, holds_url: Callable[[str], bool]) -> tuple[str, list[
     text = _TAG.sub("", text)
     text = _BARE_URL.sub(lambda m: unless_sourced(m, m.group(0).strip("<>"), ""), text)
     return re.sub(r"\s{2,}", " ", text).strip(), removed
-
-
-def markers(text: str) -> tuple[str, list[int]]:
-    """The sentence without its ``[n]`` markers, and the numbers they held, in order."""
-    numbers = [int(n) for group in _MARKER.findall(text) for n in re.split(r"[,;]", group)]
-    bare = _MARKER.sub("", text)
-    bare = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s{2,}", " ", bare)).strip()
-    return bare, list(dict.fromkeys(numbers))

@@ -12,40 +12,54 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
-from assistant.answer.extractive.answerer import Draft
-from assistant.text.instructions import is_instruction
-from assistant.answer.written.model import ChatModel, LLMError
-from assistant.answer.written.reply import SentenceStream
-from assistant.answer.written.prompt import PromptBuilder, PromptTooLarge
-from assistant.models import Citation, Passage, Turn, Verification
-from assistant.prompts import Prompts
+from assistant.answer.base import Draft, Question, Retrieve
+from assistant.answer.extractive.answerer import ExtractiveAnswerer
 from assistant.answer.written.check import Checker, Sources, Verdict
+from assistant.answer.written.model import ChatModel, LLMError
+from assistant.answer.written.prompt import PromptBuilder, PromptTooLarge
+from assistant.answer.written.reply import SentenceStream
+from assistant.models import AnswerMode, CheckOutcome, Citation, Passage, Turn, Verification
+from assistant.prompts import Prompts
+from assistant.retrieval.followup import ResolvedQuestion, resolve_followup
+from assistant.text.instructions import is_instruction
+from assistant.text.markers import marker
 
 _LONGEST_CONDENSED = 500
 
 
-@dataclass(frozen=True)
-class Written:
-    """One state of an answer being written: what may be shown so far."""
-
-    draft: Draft
-    verification: Verification
-    mode: str  # "llm" when the shown sentences are the model's, else "extractive"
-    note: str | None = None
-    timings_ms: dict[str, float] = field(default_factory=dict)
-
-
-class LLMAnswerer:
+class WrittenAnswerer:
     """Asks the model, checks each sentence, and falls back to the extractive answer."""
 
     def __init__(self, model: ChatModel, prompts: Prompts, builder: PromptBuilder,
-                 checker: Checker) -> None:
+                 checker: Checker, extractive: ExtractiveAnswerer) -> None:
         self.model = model
         self.prompts = prompts
         self.builder = builder
         self.checker = checker
+        self.extractive = extractive
+
+    def stream(self, question: Question, retrieve: Retrieve) -> Iterator[Draft]:
+        """A follow-up is first rewritten by the model to stand alone; retrieval searches
+        that. The model is asked only when the coverage plausibly answers: a question the
+        extractive answerer refuses (no sentence supports it well, or a name it hinges on is
+        nowhere in the passages) is refused without a model call."""
+        condensed, turns_left_out = None, 0
+        if question.turns:
+            condensed, turns_left_out = self.condense(question.asked, question.turns)
+        resolved = ResolvedQuestion(condensed) if condensed else \
+            resolve_followup(question.corrected, list(question.turns))
+        found = retrieve(resolved)
+        draft = self.extractive.answer(found)
+        if draft.refused:
+            yield draft
+            return
+        asked = condensed or question.asked
+        if resolved.context:
+            asked = self.prompts.render("llm_question_context", question=asked,
+                                        context=resolved.context)
+        yield from self.write(asked, found.passages, draft, condensed, turns_left_out)
 
     def condense(self, question: str, turns: Sequence[Turn]) -> tuple[str | None, int]:
         """The follow-up rewritten to stand alone, or None when the model could not; and how
@@ -62,7 +76,7 @@ class LLMAnswerer:
         return line, prompt.turns_left_out
 
     def write(self, question: str, passages: Sequence[Passage], fallback: Draft,
-              condensed: str | None = None, turns_left_out: int = 0) -> Iterator[Written]:
+              condensed: str | None = None, turns_left_out: int = 0) -> Iterator[Draft]:
         started = time.perf_counter()
         try:
             prompt = self.builder.answer_prompt(question, passages)
@@ -100,9 +114,9 @@ class LLMAnswerer:
         elif failure:
             yield self._fallback(fallback, verification, failure, timings)
         elif any(v.checked.refusal for v in verdicts):
-            refusal = Draft(self.prompts.render("refusal"), None, True, (), fallback.support)
-            yield Written(refusal, replace(verification, model_refused=True),
-                          "llm", None, timings)
+            yield Draft(self.prompts.render("refusal"), None, True, (), fallback.support,
+                        AnswerMode.LLM, None, replace(verification, model_refused=True),
+                        timings)
         elif not verdicts:
             yield self._fallback(fallback, verification, "the model returned no answer",
                                  timings)
@@ -118,20 +132,20 @@ class LLMAnswerer:
         shown = verdict.checked.shown.lower()
         if verdict.checked.kept and any(v.checked.kept and v.checked.shown.lower() == shown
                                         for v in verdicts):
-            verdict = Verdict(replace(verdict.checked, kept=False,
+            verdict = Verdict(replace(verdict.checked, outcome=CheckOutcome.REPEATED,
                                       reason="repeats an earlier sentence"))
         verdicts.append(verdict)
         return verdict.checked.kept
 
     def _fallback(self, fallback: Draft, verification: Verification, reason: str,
-                  timings: dict[str, float]) -> Written:
-        verification = replace(verification, fallback=reason)
-        return Written(fallback, verification, "extractive",
-                       self.prompts.render("llm_fallback", reason=reason), timings)
+                  timings: dict[str, float]) -> Draft:
+        return replace(fallback, mode=AnswerMode.EXTRACTIVE,
+                       note=self.prompts.render("llm_fallback", reason=reason),
+                       verification=replace(verification, fallback=reason), timings_ms=timings)
 
     @staticmethod
     def _compose(verdicts: list[Verdict], verification: Verification, fallback: Draft,
-                 note: str | None, timings: dict[str, float]) -> Written:
+                 note: str | None, timings: dict[str, float]) -> Draft:
         """The kept sentences, each followed by markers for the article sentences behind it,
         numbered in order of first appearance."""
         numbers: dict[str, int] = {}
@@ -144,18 +158,14 @@ class LLMAnswerer:
             for evidence in verdict.evidence:
                 if evidence.sentence_id not in numbers:
                     numbers[evidence.sentence_id] = len(numbers) + 1
-                    chunk = evidence.passage.chunk
-                    citations.append(Citation(
-                        numbers[evidence.sentence_id], chunk.doc_id, chunk.title, chunk.source,
-                        chunk.published, chunk.url, chunk.chunk_id, evidence.text,
-                        evidence.start, evidence.end))
-                marks.append(f"[{numbers[evidence.sentence_id]}]")
+                    citations.append(evidence.citation(numbers[evidence.sentence_id]))
+                marks.append(marker(numbers[evidence.sentence_id]))
             parts.append(f"{verdict.checked.shown} {' '.join(marks)}")
         text = " ".join(parts)
-        draft = Draft(text, _short_answer(fallback.short_answer, parts[0] if parts else ""),
-                      False, tuple(citations), fallback.support)
         verification = replace(verification, sentences=tuple(v.checked for v in verdicts))
-        return Written(draft, verification, "llm", note, dict(timings))
+        return Draft(text, _short_answer(fallback.short_answer, parts[0] if parts else ""),
+                     False, tuple(citations), fallback.support, AnswerMode.LLM, note,
+                     verification, dict(timings))
 
 
 def _short_answer(candidate: str | None, first: str) -> str | None:

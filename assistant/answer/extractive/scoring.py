@@ -1,0 +1,123 @@
+"""How well each retrieved sentence answers a question: its support score.
+
+Support mixes meaning (cosine of sentence and question vectors) with coverage (the share of the
+question's content words, weighted by rarity, that the sentence holds itself or as a close
+synonym). A question that wants a name, number, time or place scores a sentence without one
+lower.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from assistant.answer.extractive.kinds import (
+    PREDICATE_WEIGHT,
+    QuestionKind,
+    counted_noun,
+    predicate_term,
+)
+from assistant.answer.extractive.phrases import find_answer
+from assistant.evidence import EvidenceSentence
+from assistant.models import Passage
+from assistant.text.lexical import STOPWORDS, terms, words
+from assistant.text.synonyms import SynonymMatcher
+
+_TYPE_PENALTY = 0.75
+_CONTEXT_WEIGHT = 0.15
+_DENSE_WEIGHT = 0.45
+_COUNTED_MATCH = 0.45  # how close a number's noun must be to the noun the question counts
+_SOFT_POOL = 12  # sentences per question whose words are compared by word vector
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One sentence of a retrieved passage, scored against the question."""
+
+    evidence: EvidenceSentence
+    support: float = 0.0
+    lexical: float = 0.0
+
+    @property
+    def sentence_id(self) -> str:
+        return self.evidence.sentence_id
+
+    @property
+    def passage(self) -> Passage:
+        return self.evidence.passage
+
+    @property
+    def text(self) -> str:
+        return self.evidence.text
+
+    @property
+    def start(self) -> int:
+        return self.evidence.start
+
+
+class SupportScorer:
+    """Scores candidate sentences; also answers the word questions the answerer asks of one
+    sentence (does it say the question's verb, does it give the asked count)."""
+
+    def __init__(self, idf: Callable[[str], float], synonyms: SynonymMatcher) -> None:
+        self.idf = idf
+        self.synonyms = synonyms
+
+    def score(self, candidates: list[Candidate], question: str, kind: QuestionKind,
+              own: set[str], context: set[str], query_vector: np.ndarray,
+              vectors: dict[str, np.ndarray]) -> list[Candidate]:
+        """Each candidate with its support and lexical coverage, in the given order."""
+        weights = {t: self.idf(t) for t in own}
+        predicate = predicate_term(question)
+        if predicate in weights:
+            weights[predicate] *= PREDICATE_WEIGHT
+        total = sum(weights.values()) or 1.0
+        context_weights = {t: self.idf(t) for t in context}
+        context_total = sum(context_weights.values()) or 1.0
+
+        def scored(candidate: Candidate, soft: dict[str, float]) -> Candidate:
+            present = set(terms(candidate.text))
+            lexical = sum(w if t in present else w * soft.get(t, 0.0)
+                          for t, w in weights.items()) / total
+            # The conversation can only add to a sentence's coverage, never dilute it: the
+            # question's own words decide, the context breaks ties about what "it" was.
+            lexical = min(1.0, lexical + _CONTEXT_WEIGHT * sum(
+                w for t, w in context_weights.items() if t in present) / context_total)
+            vector = vectors.get(candidate.sentence_id)
+            dense = float(np.dot(vector, query_vector)) if vector is not None else 0.0
+            support = _DENSE_WEIGHT * dense + (1 - _DENSE_WEIGHT) * lexical
+            if kind != QuestionKind.OTHER and not find_answer(kind, candidate.text, own):
+                support *= _TYPE_PENALTY
+            return replace(candidate, support=support, lexical=lexical)
+
+        exact = [scored(c, {}) for c in candidates]
+        # Synonyms are looked up for the strongest sentences only: the words of a dozen
+        # sentences, not of every retrieved passage, are embedded for a new question.
+        pool = sorted(exact, key=lambda c: -c.support)[:_SOFT_POOL]
+        soft = self.synonyms.matches(question, own, [c.text for c in pool])
+        rescored = {c.sentence_id: scored(c, found) for c, found in zip(pool, soft, strict=True)}
+        return [rescored.get(c.sentence_id, c) for c in exact]
+
+    def says(self, text: str, term: str, question: str) -> bool:
+        """Whether ``text`` holds the question's key verb ``term``, itself or a close
+        synonym."""
+        if term in set(terms(text)):
+            return True
+        return bool(self.synonyms.matches(question, {term}, [text])[0])
+
+    def gives(self, kind: QuestionKind, candidate: Candidate, question: str,
+              own: set[str]) -> bool:
+        """Whether the sentence holds a phrase of the wanted kind; for a count, a count of
+        the thing asked about ("two countries" is no answer to "how many troops")."""
+        found = find_answer(kind, candidate.text, own)
+        if found is None or kind != QuestionKind.HOW_MANY:
+            return found is not None
+        counted = counted_noun(question)
+        phrase = [w for w in words(found.text) if w.isalpha() and w not in STOPWORDS]
+        word_vectors = self.synonyms.word_vectors
+        if not counted or not phrase or word_vectors is None:
+            return True
+        similarity = word_vectors([counted]) @ word_vectors(phrase).T
+        return float(similarity.max()) >= _COUNTED_MATCH

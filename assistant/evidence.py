@@ -1,0 +1,63 @@
+"""The one shape of "a sentence of a retrieved passage", shared by every answerer and check.
+
+Answers quote, score and cite sentences, and the check of a written answer weighs them as
+evidence; all of them see the retrieved passages as the same numbered list of sentences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from assistant.models import Citation, Passage, Sentence
+from assistant.text.instructions import is_instruction
+
+
+@dataclass(frozen=True)
+class EvidenceSentence:
+    """One sentence of a retrieved passage, with the passage's number in rank order."""
+
+    n: int  # the passage's number, from 1
+    passage: Passage
+    sentence: Sentence
+
+    @property
+    def sentence_id(self) -> str:
+        return self.sentence.sentence_id
+
+    @property
+    def text(self) -> str:
+        return self.sentence.text
+
+    @property
+    def start(self) -> int:
+        return self.sentence.start
+
+    @property
+    def end(self) -> int:
+        return self.sentence.end
+
+    def citation(self, n: int) -> Citation:
+        """This sentence as citation ``[n]`` of an answer."""
+        chunk = self.passage.chunk
+        return Citation(n, chunk.doc_id, chunk.title, chunk.source, chunk.published, chunk.url,
+                        chunk.chunk_id, self.text, self.start, self.end)
+
+    def position(self) -> int:
+        """Where the sentence sits in its passage, from 0."""
+        return [span.start for span in self.passage.chunk.sentences].index(self.start)
+
+
+def evidence_sentences(passages: Sequence[Passage]) -> Iterator[EvidenceSentence]:
+    """Each distinct sentence of the passages, in rank order. Overlapping passages share
+    sentences; each comes once, under the first passage that holds it. A sentence that
+    instructs a model is skipped (an index built before such sentences were left out at
+    ingestion may still hold one)."""
+    seen: set[str] = set()
+    for n, passage in enumerate(passages, start=1):
+        chunk = passage.chunk
+        for span, text in zip(chunk.sentences, chunk.sentence_texts(), strict=True):
+            sentence = Sentence.of(chunk.doc_id, text, span)
+            if sentence.sentence_id not in seen and not is_instruction(text):
+                seen.add(sentence.sentence_id)
+                yield EvidenceSentence(n, passage, sentence)
