@@ -12,15 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from assistant.settings import PROJECT_ROOT, Settings
-
-SEED = PROJECT_ROOT / "corpus" / "000_1c8cb6e4e6d5a0ae.txt"
-FIXTURES = Path(__file__).parent / "fixtures"
-MODEL_CACHE = Path(os.environ.get("ASSISTANT_TEST_MODEL_CACHE",
-                                  Path.home() / ".cache" / "news-assistant" / "models"))
+from assistant.settings import Settings
+from tests.support import MODEL_CACHE, PROJECT_ROOT, FakeEmbedder, free_port
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -51,33 +46,6 @@ def isolated_env(monkeypatch, tmp_path):
     for name in list(os.environ):
         if name.startswith("ASSISTANT_") or name in ("CHROMA_HOST", "CHROMA_PORT"):
             monkeypatch.delenv(name, raising=False)
-
-
-class FakeEmbedder:
-    """Deterministic bag-of-words vectors; records every batch it was asked to embed."""
-
-    name = "fake-embedder"
-
-    def __init__(self, dimensions: int = 64) -> None:
-        self.dimensions = dimensions
-        self.calls: list[list[str]] = []
-
-    def warm_up(self) -> None:
-        """Nothing to load."""
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        self.calls.append(list(texts))
-        vectors = np.zeros((len(texts), self.dimensions), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in text.lower().split():
-                bucket = int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dimensions
-                vectors[row, bucket] += 1.0
-            vectors[row] /= max(float(np.linalg.norm(vectors[row])), 1e-9)
-        return vectors
-
-    @property
-    def texts_embedded(self) -> int:
-        return sum(len(batch) for batch in self.calls)
 
 
 @pytest.fixture
@@ -113,16 +81,10 @@ def seed_corpus(tmp_path) -> Path:
     return target
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
     """A real Chroma server (`chroma run`) on loopback for the whole session."""
-    port = _free_port()
+    port = free_port()
     data = tmp_path_factory.mktemp("chroma-server")
     chroma = Path(sys.executable).parent / "chroma"
     log = (data / "server.log").open("w")

@@ -16,8 +16,7 @@ import pytest
 from filelock import FileLock
 
 from benchmarks.synthetic_corpus import write_corpus
-
-from .conftest import FIXTURES, MODEL_CACHE, _free_port
+from tests.support import FIXTURES, MODEL_CACHE, free_port
 
 ASSISTANT = Path(sys.executable).parent / "assistant"
 
@@ -130,7 +129,7 @@ def test_user_errors_are_one_line(tmp_path):
     assert server.returncode == 2
     [line] = server.stderr.strip().splitlines()
     assert line.startswith("assistant: cannot reach the Chroma server at 127.0.0.1:9")
-    page = run("serve", "--port", str(_free_port()), "--index", str(tmp_path / "i"),
+    page = run("serve", "--port", str(free_port()), "--index", str(tmp_path / "i"),
                CHROMA_HOST="127.0.0.1", CHROMA_PORT="9")
     assert page.returncode == 2
     assert page.stderr.strip().splitlines()[-1].startswith(

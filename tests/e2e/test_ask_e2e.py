@@ -10,8 +10,7 @@ import pytest
 
 from assistant.app import Assistant, run_ingest
 from assistant.settings import Settings
-
-from .conftest import FIXTURES, MODEL_CACHE
+from tests.support import FIXTURES, MODEL_CACHE
 
 
 @pytest.fixture(scope="module", params=["embedded", "server"])

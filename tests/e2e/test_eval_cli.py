@@ -9,10 +9,8 @@ import shutil
 
 import pytest
 
-from assistant.settings import PROJECT_ROOT
-
-from .conftest import FIXTURES
-from .test_cli import run
+from tests.support import FIXTURES, PROJECT_ROOT
+from tests.test_cli import run
 
 EVALS = PROJECT_ROOT / "evals"
 

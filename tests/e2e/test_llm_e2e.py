@@ -13,11 +13,10 @@ import pytest
 
 from assistant.app import Assistant, run_ingest
 from assistant.prompts import Prompts
-from assistant.settings import PROJECT_ROOT, Settings
-
-from .conftest import MODEL_CACHE, SEED
-from .llm_server import HALLUCINATION, Reply, ScriptedLLM, reader_model
-from .test_cli import run
+from assistant.settings import Settings
+from tests.llm_server import HALLUCINATION, Reply, ScriptedLLM, reader_model
+from tests.support import MODEL_CACHE, PROJECT_ROOT, SEED
+from tests.test_cli import run
 
 pytestmark = pytest.mark.e2e
 

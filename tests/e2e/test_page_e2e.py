@@ -16,10 +16,8 @@ import httpx
 import pytest
 from gradio_client import Client
 
-from assistant.settings import PROJECT_ROOT
-
-from .conftest import FIXTURES, _free_port
-from .test_cli import ASSISTANT, environment
+from tests.support import FIXTURES, PROJECT_ROOT, free_port
+from tests.test_cli import ASSISTANT, environment
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -30,7 +28,7 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
 @contextmanager
 def serving(root: Path, corpus: Path, **env: str) -> Iterator[str]:
     """`assistant serve` over ``corpus`` on a free port, until the block ends; yields its URL."""
-    port = _free_port()
+    port = free_port()
     log = (root / "serve.log").open("w")
     process = subprocess.Popen(
         [str(ASSISTANT), "serve", "--ingest-if-stale", "--port", str(port)], stdout=log,

@@ -13,10 +13,9 @@ import pytest
 from gradio_client import Client
 
 from assistant.prompts import Prompts
-from assistant.settings import PROJECT_ROOT
-
-from .llm_server import HALLUCINATION, Reply, ScriptedLLM
-from .test_page_e2e import ask, bot_text, browser, last_answer, open_page, serving
+from tests.e2e.test_page_e2e import ask, bot_text, browser, last_answer, open_page, serving
+from tests.llm_server import HALLUCINATION, Reply, ScriptedLLM
+from tests.support import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
 __all__ = ["browser"]  # the Chromium fixture, shared with the page tests

@@ -1,63 +1,10 @@
-"""Sentence boundaries, prose detection and chunking keep exact offsets."""
+"""Chunking an article into whole sentences with exact offsets, overlap and stable ids."""
 
 from __future__ import annotations
 
 from assistant.ingest.chunking import article_sentences, chunk_article, to_sentences
-from assistant.text.cleaning import is_prose, prose_spans
-from assistant.models import Article, Span
-from assistant.text.sentences import split_sentences
-
-from .conftest import SEED
-
-
-def texts(text: str, spans: list[Span]) -> list[str]:
-    return [text[s.start : s.end] for s in spans]
-
-
-def test_sentences_handle_abbreviations_and_closing_quotes():
-    text = ("U.S. Ambassador Robert Wood spoke. He called it “groundless rumors.” Then Mr. Kim "
-            "left at 3.5 p.m. on Monday! Was it true? Nobody knows")
-    assert texts(text, split_sentences(text)) == [
-        "U.S. Ambassador Robert Wood spoke.",
-        "He called it “groundless rumors.”",
-        "Then Mr. Kim left at 3.5 p.m. on Monday!",
-        "Was it true?",
-        "Nobody knows",
-    ]
-
-
-def test_sentence_spans_respect_a_window():
-    text = "Skip this. Keep this one. And this."
-    window = Span(11, len(text))
-    assert texts(text, split_sentences(text, window)) == ["Keep this one.", "And this."]
-
-
-def test_scrape_leftovers_are_not_prose():
-    text = SEED.read_text(encoding="utf-8")
-    kept = texts(text, prose_spans(text))
-    joined = "\n".join(kept)
-    assert "Related Posts" not in joined
-    assert "North Korea Mobilizes Citizens" not in joined
-    assert not any(k.startswith("North Korea Denies Sending Troops") for k in kept)
-    assert kept[0].startswith("North Korea has officially denied sending troops")
-    assert kept[-1].endswith("beyond Ukraine’s borders.")
-
-
-def test_prose_rule_on_other_scrapes():
-    assert not is_prose("Share this article")
-    assert not is_prose("Copyright 2024 The Coastal Times. All rights reserved.")
-    assert not is_prose("Read more: the ten best ferries of the year.")
-    assert is_prose("The mayor declined to comment on the shortage of pastry supplies.")
-    text = "## Heading Here\nThe council met on Tuesday and approved the new budget for roads."
-    assert texts(text, prose_spans(text)) == [
-        "The council met on Tuesday and approved the new budget for roads."
-    ]
-
-
-def test_hard_wrapped_paragraph_stays_whole():
-    text = ("The council met on Tuesday and approved\nthe new budget for roads and bridges\n"
-            "after a long debate.")
-    assert texts(text, prose_spans(text)) == [text]
+from assistant.models import Article
+from tests.support import texts
 
 
 def _article(text: str) -> Article:

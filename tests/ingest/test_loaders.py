@@ -9,8 +9,7 @@ import pytest
 
 from assistant.ingest.loaders import corpus_files, load_file
 from assistant.models import Skipped
-
-from .conftest import FIXTURES, SEED
+from tests.support import FIXTURES, SEED
 
 
 def load(name: str, max_bytes: int = 1_000_000):

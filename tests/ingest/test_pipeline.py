@@ -9,11 +9,11 @@ import pytest
 from filelock import FileLock
 
 from assistant.app import build_store
-from assistant.ingest.chunking import tiktoken_counter
-from assistant.ingest.pipeline import IngestBusy, Ingestor, Manifest, manifest_path
+from assistant.ingest.manifest import Manifest, manifest_path
+from assistant.ingest.pipeline import IngestBusy, Ingestor
 from assistant.models import Skipped
-
-from .conftest import FIXTURES
+from assistant.text.tokens import tiktoken_counter
+from tests.support import FIXTURES
 
 MESSY = ["empty.txt", "image_renamed.txt", "latin1_article.txt", "boilerplate.html",
          "broken.json", "records.jsonl", "front_matter.md", "bad_front_matter.md"]

@@ -1,82 +1,31 @@
-"""Typed settings, prompt files, the offline tokenizer and the verified embedding model."""
+"""The verified packaged embedding model and the cached word vectors built on an embedder."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 import zipfile
 
 import pytest
-from pydantic import ValidationError
 
 from assistant.store.embedding import (
     DEFAULT_MODEL_SHA256,
     ModelError,
+    WordVectors,
     ensure_default_model,
     file_sha256,
     model_dir_for,
     packaged_model_zip,
 )
-from assistant.prompts import Prompts
-from assistant.settings import PROJECT_ROOT, Settings
+from tests.support import FakeEmbedder
 
 
-def test_settings_read_environment_variables(monkeypatch, tmp_path):
-    monkeypatch.setenv("ASSISTANT_CORPUS", str(tmp_path / "c"))
-    monkeypatch.setenv("ASSISTANT_INDEX", str(tmp_path / "i"))
-    monkeypatch.setenv("CHROMA_HOST", "127.0.0.1")
-    monkeypatch.setenv("CHROMA_PORT", "9123")
-    monkeypatch.setenv("ASSISTANT_TOP_K", "4")
-    settings = Settings()
-    assert settings.corpus_dir == tmp_path / "c" and settings.index_dir == tmp_path / "i"
-    assert settings.uses_server and settings.chroma_port == 9123 and settings.top_k == 4
-
-
-def test_settings_have_descriptions_and_reject_nonsense():
-    assert all(field.description for field in Settings.model_fields.values())
-    with pytest.raises(ValidationError, match="chunk_overlap must be smaller"):
-        Settings(chunk_size=64, chunk_overlap=64)
-    assert not Settings().uses_server
-
-
-def test_every_prompt_renders():
-    prompts = Prompts(PROJECT_ROOT / "prompts")
-    values = {"missing": "Xi Jinping", "short_answer": "North Korea", "sentence": "It did.",
-              "length": "1200", "limit": "1000", "no_answer": "The coverage does not say.",
-              "passages": "<passage>…</passage>", "question": "Who?", "n": "1",
-              "title": "T", "source": "S", "published": "2024-10-21", "text": "It did.",
-              "history": "Reader: Who?", "reason": "the model did not answer within 60 s"}
-    assert set(prompts.names()) >= {"refusal", "refusal_missing", "empty_question",
-                                     "empty_index", "answer_lead", "question_too_long",
-                                     "engine_error", "examples", "llm_system", "llm_question",
-                                     "llm_passage", "llm_no_answer", "llm_condense",
-                                     "llm_condense_request", "llm_fallback", "llm_cut_short"}
-    for name in prompts.names():
-        rendered = prompts.render(name, **values)
-        assert rendered and "{" not in rendered
-    assert prompts.render("refusal").startswith("The coverage doesn't say")
-    assert "1200 characters; the limit is 1000" in prompts.render("question_too_long", **values)
-    with pytest.raises(FileNotFoundError, match="prompt 'nope' is missing"):
-        prompts.render("nope")
-
-
-def test_tokenizer_works_with_the_network_blocked(tmp_path):
-    """cl100k_base must come from llama-index-core's bundled cache, not a download."""
-    script = (
-        "import socket\n"
-        "def refuse(*a, **k):\n    raise OSError('network blocked')\n"
-        "socket.socket.connect = refuse\nsocket.create_connection = refuse\n"
-        "from assistant.ingest.chunking import tiktoken_counter\n"
-        "print(tiktoken_counter()('North Korea denied sending troops.'))\n"
-    )
-    # An empty TMPDIR: no BPE file cached by an earlier run can be picked up.
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TMPDIR": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          cwd=PROJECT_ROOT, env=env, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert int(done.stdout.strip()) == 6  # North| Korea| denied| sending| troops|.
-    assert socket.socket.connect  # the guard in this process is untouched
+def test_word_vectors_embed_each_word_once():
+    embedder = FakeEmbedder()
+    vectors = WordVectors(embedder)
+    first = vectors(["troops", "soldiers", "troops"])
+    again = vectors(["soldiers", "troops"])
+    assert first.shape == (3, embedder.dimensions)
+    assert (again[1] == first[0]).all()
+    assert embedder.calls == [["troops", "soldiers"]]
 
 
 def test_packaged_model_extracts_once_and_verifies(tmp_path):

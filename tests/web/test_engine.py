@@ -11,8 +11,7 @@ from assistant.web.engine import EngineError, EngineProcess
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory, real_embedder):
     from assistant.settings import Settings
-
-    from .conftest import MODEL_CACHE, SEED
+    from tests.support import MODEL_CACHE, SEED
 
     root = tmp_path_factory.mktemp("worker")
     (root / "corpus").mkdir()
@@ -63,7 +62,7 @@ def test_an_engine_that_cannot_start_says_why_in_one_line(settings):
 
 def test_a_written_answer_streams_through_the_engine_and_a_dropped_stream_leaves_it_clean(
         settings):
-    from .llm_server import Reply, ScriptedLLM
+    from tests.llm_server import Reply, ScriptedLLM
 
     model = ScriptedLLM()
     faithful = "North Korea officially denied sending troops to Russia [1]."

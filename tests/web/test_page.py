@@ -1,5 +1,5 @@
 """The chat page served in-process over a recording fake engine: sessions, history, failures,
-queue limits. The real page on the real engine is in test_page_e2e.py."""
+queue limits. The real page on the real engine is in e2e/test_page_e2e.py."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ from dataclasses import replace
 import pytest
 from gradio_client import Client
 
-from assistant.web import page as web
 from assistant.models import Answer, Chunk, Citation, Span, Verification
-
-from .conftest import _free_port
+from assistant.web import page as web
+from tests.support import free_port
 
 
 class FakeEngine:
@@ -52,7 +51,7 @@ class FakeEngine:
 
 @pytest.fixture
 def served(make_settings):
-    settings = make_settings(ui_port=_free_port(), ui_queue_size=5, ui_concurrency_limit=3)
+    settings = make_settings(ui_port=free_port(), ui_queue_size=5, ui_concurrency_limit=3)
     engine = FakeEngine(settings)
     page = web.build_page(engine, ["Who denied the deployment?", "Another example?"])
     web.launch(page, settings)
@@ -116,7 +115,7 @@ def test_the_page_shows_the_corpus_and_examples(served):
 def test_the_answer_mode_is_offered_only_with_a_model(make_settings):
     plain = web.build_page(FakeEngine(make_settings()), [])
     assert not _component(plain, "mode")["props"]["visible"]
-    settings = make_settings(ui_port=_free_port(), llm_base_url="http://127.0.0.1:9/v1",
+    settings = make_settings(ui_port=free_port(), llm_base_url="http://127.0.0.1:9/v1",
                              answer_mode="llm")
     engine = FakeEngine(settings)
     page = web.build_page(engine, [])

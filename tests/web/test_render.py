@@ -70,13 +70,15 @@ def test_sources_panel_before_any_answer_explains_itself():
 
 
 def test_a_written_answer_says_how_it_was_checked_without_showing_what_failed():
-    from assistant.models import Checked, Verification
+    from assistant.models import Checked, CheckOutcome, Verification
 
     check = Verification("tiny<model>", (
-        Checked("North Korea denied it [1].", True, "supported", "North Korea denied it."),
-        Checked("It sent 20,000 troops [1].", False, "names 20,000, which …", "It sent 20,000."),
-        Checked("![x](http://203.0.113.9/x.png)", False, "an image or link that no source "
-                "contains", "", removed_links=("http://203.0.113.9/x.png",)),
+        Checked("North Korea denied it [1].", CheckOutcome.SUPPORTED, "supported",
+                "North Korea denied it."),
+        Checked("It sent 20,000 troops [1].", CheckOutcome.UNSUPPORTED, "names 20,000, which …",
+                "It sent 20,000."),
+        Checked("![x](http://203.0.113.9/x.png)", CheckOutcome.MARKUP_ONLY, "an image or link "
+                "that no source contains", "", removed_links=("http://203.0.113.9/x.png",)),
     ))
     answer = Answer("Who?", "North Korea denied it. [1]", None, False, (citation(1),), mode="llm",
                     verification=check)

@@ -1,0 +1,224 @@
+"""The extractive answerer on made-up articles: what it quotes, how it cites, when it refuses
+(fast: bag-of-words vectors from FakeEmbedder, no model, no index)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from assistant.answer.base import Draft, Question, Retrieval
+from assistant.answer.extractive.answerer import ExtractiveAnswerer
+from assistant.answer.extractive.scoring import SupportScorer
+from assistant.models import Chunk, Passage, Sentence, Turn
+from assistant.prompts import Prompts
+from assistant.retrieval.followup import ResolvedQuestion
+from assistant.text.rarity import TermRarity
+from assistant.text.sentences import split_sentences
+from assistant.text.synonyms import SynonymMatcher
+from tests.support import PROJECT_ROOT, FakeEmbedder
+
+PROMPTS = Prompts(PROJECT_ROOT / "prompts")
+REFUSAL = PROMPTS.render("refusal")
+MIN_SUPPORT = 0.44
+ARTICLES = {  # doc id: (title, text)
+    "troops": ("Troops in Russia",
+               "North Korea has officially denied sending troops to Russia. South Korea's spy "
+               "agency said 1,500 special forces troops were sent to Vladivostok. Robert Wood, "
+               "the U.S. ambassador, spoke at the United Nations on Monday. The Kremlin called "
+               "the reports groundless."),
+    "envoy": ("Envoy at the UN",
+              "The envoy arrived late. On Tuesday North Korea again denied sending its troops "
+              "to Russia."),
+    "storm": ("Storm in Busan",
+              "Heavy rain flooded the harbour of Busan on Tuesday. Fishermen said the storm was "
+              "the worst in a decade."),
+}
+DENIAL = "North Korea has officially denied sending troops to Russia."
+COUNT = "South Korea's spy agency said 1,500 special forces troops were sent to Vladivostok."
+
+
+def article(doc_id: str) -> Chunk:
+    title, text = ARTICLES[doc_id]
+    return Chunk(f"{doc_id}-0", doc_id, 0, text, tuple(split_sentences(text)), title=title,
+                 source="Wire", published="2024-10-21", url=f"https://news.example/{doc_id}")
+
+
+CHUNKS = {doc_id: article(doc_id) for doc_id in ARTICLES}
+
+
+def passages(*doc_ids: str) -> tuple[Passage, ...]:
+    return tuple(Passage(CHUNKS[d], 1.0 / n) for n, d in enumerate(doc_ids, start=1))
+
+
+EMBEDDER = FakeEmbedder()
+SENTENCES = [Sentence.of(c.doc_id, text, span) for c in CHUNKS.values()
+             for span, text in zip(c.sentences, c.sentence_texts(), strict=True)]
+SENTENCE_VECTORS = dict(zip([s.sentence_id for s in SENTENCES],
+                            EMBEDDER.embed([s.text for s in SENTENCES]), strict=True))
+
+
+def sentence_vectors(ids: list[str]) -> dict[str, np.ndarray]:
+    return {i: SENTENCE_VECTORS[i] for i in ids if i in SENTENCE_VECTORS}
+
+
+def answerer(max_sentences: int = 3) -> ExtractiveAnswerer:
+    rarity = TermRarity.of_chunks(list(CHUNKS.values()))
+    return ExtractiveAnswerer(PROMPTS, SupportScorer(rarity.idf, SynonymMatcher(None)),
+                              sentence_vectors, known_term=rarity.__contains__,
+                              min_support=MIN_SUPPORT, max_sentences=max_sentences)
+
+
+class RecordingRetrieve:
+    """Hands back the given passages for whatever is asked; records each resolved question."""
+
+    def __init__(self, found: tuple[Passage, ...]) -> None:
+        self.found = found
+        self.calls: list[ResolvedQuestion] = []
+
+    def __call__(self, resolved: ResolvedQuestion) -> Retrieval:
+        self.calls.append(resolved)
+        return Retrieval(resolved, self.found, FakeEmbedder().embed([resolved.query])[0])
+
+
+def ask(question: str, *doc_ids: str, turns: tuple[Turn, ...] = (),
+        max_sentences: int = 3) -> Draft:
+    retrieve = RecordingRetrieve(passages(*doc_ids))
+    [draft] = answerer(max_sentences).stream(Question(question, question, turns), retrieve)
+    assert len(retrieve.calls) == 1
+    return draft
+
+
+def retrieval(question: str, *doc_ids: str) -> Retrieval:
+    resolved = ResolvedQuestion(question)
+    return Retrieval(resolved, passages(*doc_ids), FakeEmbedder().embed([question])[0])
+
+
+def assert_citations_resolve(draft: Draft) -> None:
+    """Every [n] of the answer has citation n, quoting the article exactly at its offsets."""
+    numbers = sorted({int(n) for n in re.findall(r"\[(\d+)\]", draft.answer)})
+    assert numbers == [c.n for c in draft.citations] == list(range(1, len(numbers) + 1))
+    for citation in draft.citations:
+        assert citation.quote == ARTICLES[citation.doc_id][1][citation.start:citation.end]
+        assert f"{citation.quote} [{citation.n}]" in draft.answer
+
+
+def test_who_question_is_answered_by_the_sentence_that_says_so():
+    draft = ask("Who denied sending troops to Russia?", "troops", "storm")
+    assert draft.answer == f"{DENIAL} [1]"
+    assert draft.short_answer == "North Korea"
+    assert draft.answer.startswith(draft.short_answer)
+    assert not draft.refused
+    [citation] = draft.citations
+    assert (citation.n, citation.doc_id, citation.chunk_id, citation.quote, citation.start,
+            citation.end) == (1, "troops", "troops-0", DENIAL, 0, len(DENIAL))
+    assert (citation.title, citation.url) == ("Troops in Russia", "https://news.example/troops")
+    assert draft.support is not None and draft.support >= MIN_SUPPORT
+    assert_citations_resolve(draft)
+
+
+def test_a_short_answer_inside_the_sentence_leads_it_in_the_answer_lead_template():
+    draft = ask("Who called the reports groundless?", "troops", "storm")
+    quote = "The Kremlin called the reports groundless."
+    assert draft.short_answer == "Kremlin"
+    assert draft.answer == PROMPTS.render("answer_lead", short_answer="Kremlin",
+                                          sentence=f"{quote} [1]")
+    assert draft.answer == f"Kremlin — {quote} [1]"
+    assert (draft.citations[0].start, draft.citations[0].end) == (217, 217 + len(quote))
+    assert_citations_resolve(draft)
+
+
+def test_a_second_article_stating_the_same_answer_is_cited_too():
+    draft = ask("Who denied sending troops to Russia?", "troops", "envoy")
+    again = "On Tuesday North Korea again denied sending its troops to Russia."
+    assert draft.answer == f"{DENIAL} [1] {again} [2]"
+    assert [(c.n, c.doc_id, c.start) for c in draft.citations] == [(1, "troops", 0),
+                                                                   (2, "envoy", 24)]
+    assert_citations_resolve(draft)
+
+
+def test_max_sentences_caps_the_quoted_sentences():
+    draft = ask("Who denied sending troops to Russia?", "troops", "envoy", max_sentences=1)
+    assert draft.answer == f"{DENIAL} [1]"
+    assert [c.doc_id for c in draft.citations] == ["troops"]
+
+
+def test_a_name_the_passages_never_mention_is_refused_by_name():
+    draft = ask("What did Xi Jinping say about the troops?", "troops", "storm")
+    assert draft.refused
+    assert draft.answer == PROMPTS.render("refusal_missing", missing="Xi Jinping")
+    assert "Xi Jinping" in draft.answer
+    assert (draft.citations, draft.short_answer, draft.support) == ((), None, None)
+
+
+def test_every_missing_name_is_listed_in_the_refusal():
+    draft = ask("Did Japan send troops to Russia in 2023?", "troops")
+    assert draft.answer == PROMPTS.render("refusal_missing", missing="Japan or 2023")
+
+
+def test_a_weakly_matching_question_is_refused_with_its_support():
+    draft = ask("What happened to the weather?", "troops", "storm")
+    assert draft.refused
+    assert draft.answer == REFUSAL
+    assert draft.citations == ()
+    assert draft.support is not None and 0 < draft.support < MIN_SUPPORT
+
+
+def test_how_many_is_answered_by_the_sentence_holding_a_count():
+    draft = ask("How many troops were sent to Russia?", "troops", "storm")
+    assert draft.short_answer == "1,500 special forces troops"
+    assert draft.answer == f"1,500 special forces troops — {COUNT} [1]"
+    assert (draft.citations[0].quote, draft.citations[0].start) == (COUNT, 60)
+    assert_citations_resolve(draft)
+
+
+def test_how_many_without_a_count_in_any_passage_is_refused():
+    draft = ask("How many troops were sent to Russia?", "envoy", "storm")
+    assert draft.refused
+    assert draft.answer == REFUSAL
+    assert draft.support is None  # no sentence was a candidate at all
+
+
+def test_a_follow_up_searches_with_the_conversation_as_context():
+    turns = (Turn("user", "How many troops were sent to Russia?"),
+             Turn("assistant", f"1,500 special forces troops — {COUNT} [1]"))
+    retrieve = RecordingRetrieve(passages("troops", "storm"))
+    [draft] = answerer().stream(Question("Who denied it?", "Who denied it?", turns), retrieve)
+    assert retrieve.calls == [ResolvedQuestion(
+        "Who denied it?",
+        f"How many troops were sent to Russia? 1,500 special forces troops — {COUNT}")]
+    assert draft.answer == f"{DENIAL} [1]"
+    assert_citations_resolve(draft)
+
+
+def test_a_question_that_stands_alone_ignores_the_conversation():
+    turns = (Turn("user", "Where did it rain?"), Turn("assistant", "In Busan. [1]"))
+    question = "Who denied sending troops to Russia?"
+    retrieve = RecordingRetrieve(passages("troops"))
+    list(answerer().stream(Question(question, question, turns), retrieve))
+    assert retrieve.calls == [ResolvedQuestion(question)]
+
+
+def test_the_corrected_question_is_what_is_searched():
+    retrieve = RecordingRetrieve(passages("troops"))
+    question = Question("Who deniedd sending troops?", "Who denied sending troops?")
+    [draft] = answerer().stream(question, retrieve)
+    assert retrieve.calls == [ResolvedQuestion("Who denied sending troops?")]
+    assert draft.short_answer == "North Korea"
+
+
+def test_no_passages_is_a_refusal():
+    draft = answerer().answer(retrieval("Who denied sending troops to Russia?"))
+    assert draft == Draft(REFUSAL, None, True)
+
+
+def test_a_question_of_stop_words_only_asks_for_a_question():
+    draft = answerer().answer(retrieval("What is it?", "troops"))
+    assert draft == Draft(PROMPTS.render("empty_question"), None, True)
+
+
+def test_answer_takes_a_retrieval_directly():
+    draft = answerer().answer(retrieval("Where were the troops sent?", "troops", "storm"))
+    assert draft.short_answer == "Vladivostok"
+    assert draft.answer == f"Vladivostok — {COUNT} [1]"
+    assert_citations_resolve(draft)
