@@ -23,6 +23,7 @@ from assistant.quality.metrics import (
     percentile,
     retrieval_rank,
 )
+from assistant.text.markers import strip_markers
 
 
 @dataclass
@@ -75,14 +76,13 @@ def score_case(case: GoldenCase, answer: Answer, gold: Sequence[SpanRef],
                article_text: Callable[[str], str | None], passages: Sequence[SpanRef],
                latency_ms: float) -> CaseResult:
     problems = citation_problems(answer, article_text)
-    correct = case.answerable and not answer.refused and contains_answer(
-        case.answers, [answer.short_answer, first_sentence(answer.answer)])
+    correct = case.answerable and not answer.refused and answers_every_part(case, answer)
     scored = citation_precision_recall(answer, gold) if case.answerable and not \
         answer.refused else None
     short_correct = contains_answer(case.answers, [answer.short_answer]) if \
         case.answerable and answer.short_answer and not answer.refused else None
     result = CaseResult(
-        case.id, case.category, case.question, case.answerable, list(case.answers),
+        case.id, case.category, case.question, case.answerable, _expected(case),
         answer.answer, answer.short_answer, answer.refused,
         [c.quote for c in answer.citations], correct, short_correct, problems,
         scored[0] if scored else None, scored[1] if scored else None,
@@ -95,6 +95,22 @@ def score_case(case: GoldenCase, answer: Answer, gold: Sequence[SpanRef],
         result.sentences_written = len(answer.verification.sentences)
     result.failures = _failures(result)
     return result
+
+
+def answers_every_part(case: GoldenCase, answer: Answer) -> bool:
+    """Whether the answer holds an acceptable answer: in its short answer or first sentence;
+    for a question of several parts, an answer to each part anywhere in it."""
+    if not case.parts:
+        return contains_answer(case.answers, [answer.short_answer,
+                                              first_sentence(answer.answer)])
+    said = [answer.short_answer, strip_markers(answer.answer)]
+    return all(contains_answer(part, said) for part in case.parts)
+
+
+def _expected(case: GoldenCase) -> list[str]:
+    if not case.parts:
+        return list(case.answers)
+    return ["; ".join(" or ".join(part) for part in case.parts)]
 
 
 def _failures(r: CaseResult) -> list[str]:

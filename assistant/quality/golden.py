@@ -2,9 +2,10 @@
 
 A golden file is JSON Lines, one case per line: ``id``, ``question``, ``category``,
 ``answerable``, and for answerable cases ``answers`` (acceptable answers) and ``evidence`` (the
-article sentences that answer, verbatim); ``history`` is optional. Evidence is located in the
-corpus before anything runs, so a golden file that quotes text the articles do not contain is
-an error, not a silent zero.
+article sentences that answer, verbatim); ``history`` (earlier turns) is optional, and so is
+``parts`` for a question of several parts: one list of acceptable answers per part. Evidence
+is located in the corpus before anything runs, so a golden file that quotes text the articles
+do not contain is an error, not a silent zero.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class GoldenCase:
     answers: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
     history: tuple[dict[str, str], ...] = ()
+    parts: tuple[tuple[str, ...], ...] = ()  # acceptable answers of each part of the question
 
 
 def load_golden(path: Path) -> list[GoldenCase]:
@@ -70,11 +72,15 @@ def _case(record: Any, where: str) -> GoldenCase:
         if not isinstance(value, list) or not all(isinstance(v, kind) for v in value):
             raise GoldenError(f"{where}: {key!r} must be a list of {kind.__name__}s")
         lists[key] = tuple(value)
+    parts = record.get("parts", [])
+    if not isinstance(parts, list) or not all(
+            isinstance(p, list) and p and all(isinstance(a, str) for a in p) for p in parts):
+        raise GoldenError(f"{where}: 'parts' must be a list of non-empty lists of strings")
     if record["answerable"] and not (lists["answers"] and lists["evidence"]):
         raise GoldenError(f"{where}: an answerable case needs 'answers' and 'evidence'")
     return GoldenCase(record["id"], record["question"], record["category"],
                       record["answerable"], lists["answers"], lists["evidence"],
-                      lists["history"])
+                      lists["history"], tuple(tuple(p) for p in parts))
 
 
 def locate_evidence(cases: Sequence[GoldenCase],

@@ -45,3 +45,22 @@ def test_summary_figures_on_known_cases():
     categories = evaluation.by_category(results)
     assert categories["absent"]["refusal_rate"] == 0.5
     assert categories["who"]["answer_accuracy"] == pytest.approx(1 / 3, abs=1e-4)
+
+
+def test_a_question_of_parts_is_right_only_when_every_part_is_answered():
+    from assistant.quality.golden import GoldenCase
+
+    two_parts = GoldenCase("parts", "Who denied it, and how many troops went?", "multi_part",
+                           True, ("North Korea",), (), parts=(("North Korea",), ("1,500",)))
+    gold = GOLD_DENIAL + [("a.txt", S2, S3 - 1)]
+    both = score_case(two_parts, Answer("q", "North Korea denied sending troops. [1] Seoul "
+                                             "said 1,500 troops went. [2]", "North Korea",
+                                        False, (SENT1, SENT2)), gold, TEXTS.get, [], 1.0)
+    one = score_case(two_parts, Answer("q", "North Korea denied sending troops. [1]",
+                                       "North Korea", False, (SENT1,)), gold, TEXTS.get, [], 1.0)
+    assert both.correct and not one.correct
+    assert both.expected == ["North Korea; 1,500"]
+    # A citation number is no answer: "[1]" does not answer a part whose answer is "1".
+    counted = GoldenCase("n", "How many?", "multi_part", True, ("1",), (), parts=(("1",),))
+    assert not score_case(counted, Answer("q", "Seoul said it. [1]", None, False, (SENT2,)),
+                          gold, TEXTS.get, [], 1.0).correct

@@ -64,3 +64,15 @@ def test_duplicate_ids_and_invented_evidence_are_errors(tmp_path):
         golden.locate_evidence([invented], [article])
     real = GoldenCase("y", "q", "who", True, ("NK",), ("Seoul said 1,500 troops went.",))
     assert golden.locate_evidence([real], [article]) == {"y": [("a.txt", S2, S3 - 1)]}
+
+
+def test_parts_are_read_and_a_broken_parts_field_is_named(tmp_path):
+    path = tmp_path / "golden.jsonl"
+    path.write_text('{"id": "a", "question": "Who and how many?", "category": "multi_part", '
+                    '"answerable": true, "answers": ["NK"], "evidence": ["NK did."], '
+                    '"parts": [["NK"], ["5", "five"]]}\n')
+    assert golden.load_golden(path)[0].parts == (("NK",), ("5", "five"))
+    path.write_text('{"id": "a", "question": "q", "category": "c", "answerable": true, '
+                    '"answers": ["NK"], "evidence": ["NK did."], "parts": [[]]}\n')
+    with pytest.raises(GoldenError, match="line 1: 'parts' must be a list of non-empty lists"):
+        golden.load_golden(path)
