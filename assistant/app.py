@@ -15,6 +15,7 @@ from typing import Any
 
 from assistant.answer.base import Answerer, Question, Retrieval
 from assistant.answer.extractive.answerer import ExtractiveAnswerer, SentenceVectors
+from assistant.answer.extractive.confidence import ConfidenceModel
 from assistant.answer.extractive.scoring import SupportScorer
 from assistant.ingest.manifest import fingerprint
 from assistant.ingest.pipeline import Ingestor, IngestReport, is_stale
@@ -92,12 +93,14 @@ def to_turns(history: Sequence[Any] | None) -> list[Turn]:
 
 def build_answerers(settings: Settings, prompts: Prompts, embedder: Embedder,
                     sentence_vectors: SentenceVectors, statistics: TermRarity,
-                    synonyms: SynonymMatcher) -> dict[AnswerMode, Answerer]:
-    """One answerer per mode; the ``llm`` mode only when a model is configured."""
+                    synonyms: SynonymMatcher, confidence: ConfidenceModel | None = None
+                    ) -> dict[AnswerMode, Answerer]:
+    """One answerer per mode; the ``llm`` mode only when a model is configured. ``confidence``
+    replaces the fitted confidence model (training fits a new one)."""
     extractive = ExtractiveAnswerer(
         prompts, SupportScorer(statistics.idf, synonyms), sentence_vectors,
-        known_term=statistics.__contains__, min_support=settings.min_support,
-        max_sentences=settings.max_answer_sentences)
+        known_term=statistics.__contains__, confidence=confidence or ConfidenceModel.load(),
+        min_support=settings.min_support, max_sentences=settings.max_answer_sentences)
     answerers: dict[AnswerMode, Answerer] = {AnswerMode.EXTRACTIVE: extractive}
     from assistant.answer.written.model import build_chat_model
 
@@ -133,7 +136,8 @@ class Assistant:
 
     @classmethod
     def open(cls, corpus_dir: Path | str | None = None, index_dir: Path | str | None = None,
-             settings: Settings | None = None, embedder: Embedder | None = None) -> Assistant:
+             settings: Settings | None = None, embedder: Embedder | None = None,
+             confidence: ConfidenceModel | None = None) -> Assistant:
         """Build the assistant over an existing index (run ``ingest`` first)."""
         settings = settings or Settings()
         overrides = {k: Path(v).absolute() for k, v in (("corpus_dir", corpus_dir),
@@ -153,7 +157,7 @@ class Assistant:
         word_vectors = WordVectors(embedder)
         prompts = Prompts(settings.prompts_dir)
         answerers = build_answerers(settings, prompts, embedder, store.sentence_vectors,
-                                    statistics, SynonymMatcher(word_vectors))
+                                    statistics, SynonymMatcher(word_vectors), confidence)
         return cls(settings, prompts, embedder, retriever, statistics, word_vectors, answerers)
 
     @property
@@ -223,8 +227,8 @@ class Assistant:
             yield Answer(question, draft.answer, draft.short_answer, draft.refused,
                          draft.citations,
                          {**_timings(started, retrieved_at), **draft.timings_ms},
-                         tuple(p.chunk.chunk_id for p in passages), draft.support, draft.mode,
-                         draft.note, draft.verification)
+                         tuple(p.chunk.chunk_id for p in passages), draft.support,
+                         draft.confidence, draft.mode, draft.note, draft.verification)
 
     def _answerer(self, mode: str | None) -> Answerer:
         chosen = AnswerMode.from_str(mode) if mode else self.settings.answer_mode

@@ -216,6 +216,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     retrieved: tuple[str, ...] = ()  # chunk ids of the passages handed to the answerer, best first
     support: float | None = None  # how well the best sentence matches the question (0-1)
+    confidence: float | None = None  # calibrated probability that the best sentence answers
     mode: AnswerMode = AnswerMode.EXTRACTIVE  # LLM: written by a language model, then checked
     note: str | None = None  # shown above the answer, e.g. why the model's answer is not used
     verification: Verification | None = None

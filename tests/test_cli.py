@@ -30,7 +30,7 @@ def environment(**extra: str) -> dict[str, str]:
 
 def run(*args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(ASSISTANT), *args], input=stdin, capture_output=True, text=True,
-                          env=environment(**env), timeout=300)
+                          env=environment(**env), timeout=900)
 
 
 @pytest.fixture(scope="module")

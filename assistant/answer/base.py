@@ -14,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
+from assistant.answer.extractive.confidence import Signals
 from assistant.models import AnswerMode, Citation, Passage, Turn, Verification
 from assistant.retrieval.followup import ResolvedQuestion
 
@@ -49,10 +50,13 @@ class Draft:
     refused: bool
     citations: tuple[Citation, ...] = ()
     support: float | None = None  # the best sentence's support score, when one was scored
+    confidence: float | None = None  # calibrated probability that the best sentence answers
     mode: AnswerMode = AnswerMode.EXTRACTIVE  # LLM when the shown sentences are a model's
     note: str | None = None
     verification: Verification | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)  # beyond retrieve and answer
+    signals: Signals | None = None  # what the confidence was computed from
+    best_sentence: str | None = None  # the sentence the confidence is about
 
 
 class Answerer(Protocol):

@@ -45,6 +45,7 @@ class CaseResult:
     retrieval_rank: int | None
     latency_ms: float
     support: float | None = None
+    confidence: float | None = None  # the answerer's probability that its answer is right
     mode: AnswerMode = AnswerMode.EXTRACTIVE
     fallback: str | None = None  # llm mode: why the extractive answer was shown instead
     dropped: list[dict[str, str]] = field(default_factory=list)  # llm mode: left out, and why
@@ -87,7 +88,7 @@ def score_case(case: GoldenCase, answer: Answer, gold: Sequence[SpanRef],
         [c.quote for c in answer.citations], correct, short_correct, problems,
         scored[0] if scored else None, scored[1] if scored else None,
         retrieval_rank(passages, gold) if case.answerable else None, round(latency_ms, 2),
-        answer.support, answer.mode)
+        answer.support, answer.confidence, answer.mode)
     if answer.verification is not None:
         result.fallback = answer.verification.fallback
         result.dropped = [{"text": c.text, "reason": c.reason}

@@ -92,8 +92,32 @@ def markdown(payload: dict[str, Any]) -> str:
         out += [f"- left out by the check: “{d['text']}” ({d['reason']})"
                 for d in case.get("dropped", [])]
         out += [f"- why: {'; '.join(case['failures'])}", ""]
-    out += ["![Scores by category and latency](chart.png)", ""]
+    out += ["## Reliability", "",
+            "Answers given, by the answerer's confidence that they are right, against how "
+            "many were right (an answer to an unanswerable question is wrong):", "",
+            "| confidence | answers | mean confidence | right |", "|---|---|---|---|"]
+    out += [f"| {b['from']:.1f}–{b['to']:.1f} | {b['n']} | {b['mean_confidence']:.3f} | "
+            f"{b['observed_right']:.3f} |" for b in reliability(payload["cases"])]
+    out += ["", "![Scores by category, latency and reliability](chart.png)", ""]
     return "\n".join(out)
+
+
+def reliability(cases: list[dict[str, Any]], bins: int = 10) -> list[dict[str, Any]]:
+    """Answered cases grouped by confidence: how sure the answerer was, how often it was
+    right."""
+    answered = [c for c in cases if not c["refused"] and c.get("confidence") is not None]
+    out = []
+    for index in range(bins):
+        low, high = index / bins, (index + 1) / bins
+        inside = [c for c in answered
+                  if low <= c["confidence"] < high or (index == bins - 1 and
+                                                       c["confidence"] == 1.0)]
+        if inside:
+            out.append({"from": low, "to": high, "n": len(inside),
+                        "mean_confidence": sum(c["confidence"] for c in inside) / len(inside),
+                        "observed_right": sum(bool(c["correct"]) for c in inside) /
+                        len(inside)})
+    return out
 
 
 def write_chart(path: Path, payload: dict[str, Any]) -> None:
@@ -104,8 +128,8 @@ def write_chart(path: Path, payload: dict[str, Any]) -> None:
 
     categories = sorted(payload["categories"])
     columns = ("answer_accuracy", "citation_precision", "citation_recall", "refusal_rate")
-    figure, (bars, histogram) = plt.subplots(1, 2, figsize=(13, 4.8),
-                                             gridspec_kw={"width_ratios": [2.2, 1]})
+    figure, (bars, histogram, curve) = plt.subplots(1, 3, figsize=(17, 4.8),
+                                                    gridspec_kw={"width_ratios": [2.2, 1, 1]})
     width = 0.8 / len(columns)
     for offset, column in enumerate(columns):
         values = [payload["categories"][c].get(column) for c in categories]
@@ -121,6 +145,15 @@ def write_chart(path: Path, payload: dict[str, Any]) -> None:
     histogram.set_title(f"Latency per question (p50 {payload['metrics']['latency_p50_ms']} ms)")
     histogram.set_xlabel("milliseconds")
     histogram.set_ylabel("questions")
+    points = reliability(payload["cases"])
+    curve.plot([0, 1], [0, 1], color="#999999", linestyle="--", linewidth=1)
+    curve.plot([b["mean_confidence"] for b in points], [b["observed_right"] for b in points],
+               marker="o", color="#4a78b5")
+    curve.set_xlim(0, 1)
+    curve.set_ylim(0, 1.05)
+    curve.set_title("Reliability of the answers given")
+    curve.set_xlabel("confidence")
+    curve.set_ylabel("share right")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from assistant.models import Answer
 from assistant.quality.evaluation import score_case
 from assistant.quality.report import markdown, report_payload, write_reports
@@ -25,3 +27,17 @@ def test_reports_hold_every_figure_every_failed_case_and_a_chart(tmp_path):
     assert "### refused (who)" in text and "refused a question the coverage answers" in text
     assert "**answer_accuracy** (higher is better)" in text
     assert text == markdown(payload)
+
+
+def test_the_reliability_table_groups_answers_by_confidence():
+    from assistant.quality.report import reliability
+
+    cases = [{"refused": False, "confidence": 0.92, "correct": True},
+             {"refused": False, "confidence": 0.95, "correct": False},
+             {"refused": False, "confidence": 0.15, "correct": False},
+             {"refused": True, "confidence": 0.05, "correct": False},
+             {"refused": False, "confidence": None, "correct": True}]
+    table = reliability(cases)
+    assert [(b["from"], b["n"], b["observed_right"]) for b in table] == [(0.1, 1, 0.0),
+                                                                          (0.9, 2, 0.5)]
+    assert table[1]["mean_confidence"] == pytest.approx(0.935)

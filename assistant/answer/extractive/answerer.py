@@ -16,6 +16,7 @@ from dataclasses import replace
 import numpy as np
 
 from assistant.answer.base import Draft, Question, Retrieval, Retrieve
+from assistant.answer.extractive.confidence import ConfidenceModel, Signals
 from assistant.answer.extractive.kinds import (
     STRICT_KINDS,
     QuestionKind,
@@ -50,11 +51,12 @@ class ExtractiveAnswerer:
 
     def __init__(self, prompts: Prompts, scorer: SupportScorer,
                  sentence_vectors: SentenceVectors, known_term: Callable[[str], bool],
-                 min_support: float, max_sentences: int) -> None:
+                 confidence: ConfidenceModel, min_support: float, max_sentences: int) -> None:
         self.prompts = prompts
         self.scorer = scorer
         self.sentence_vectors = sentence_vectors
         self.known_term = known_term  # whether the corpus uses a (stemmed) word anywhere
+        self.confidence = confidence
         self.min_support = min_support
         self.max_sentences = max_sentences
 
@@ -80,33 +82,44 @@ class ExtractiveAnswerer:
         if not candidates:
             return self.refusal()
         missing = self._missing_names(resolved.question, candidates)
-        if missing:
-            return self.refusal("refusal_missing", missing=" or ".join(missing))
         kind = question_type(resolved.question)
         context_terms = set(terms(resolved.context)) - own_terms
         vectors = self.sentence_vectors([c.sentence_id for c in candidates])
         scored = self.scorer.score(candidates, resolved.question, kind, own_terms,
                                    context_terms, query_vector, vectors)
+        giving = scored
         if kind in STRICT_KINDS:
             # A count or a date is only answered by a sentence that gives one (of the thing
             # counted: "two countries" is no answer to "how many troops").
-            scored = [c for c in scored if self.scorer.gives(kind, c, resolved.question, own_terms)]
-        ranked = sorted(scored, key=lambda c: -c.support)
-        if not ranked:
-            return self.refusal()
+            giving = [c for c in scored
+                      if self.scorer.gives(kind, c, resolved.question, own_terms)]
+        ranked = sorted(giving or scored, key=lambda c: -c.support)
         best = ranked[0]
-        if best.support < self.min_support:
-            return replace(self.refusal(), support=round(best.support, 4))
         predicate = predicate_term(resolved.question)
-        if predicate and not self.scorer.says(best.text, predicate, resolved.question):
-            # "Who commands …?" is not answered by a sentence that never says who commands.
-            return replace(self.refusal(), support=round(best.support, 4))
         chunk = best.passage.chunk
-        if names_outside(resolved.question, f"{chunk.title} {chunk.text}"):
-            # "What did Japan's prime minister say …?" is not answered by a passage that never
-            # mentions Japan, however well the rest of the question matches it.
-            return replace(self.refusal(), support=round(best.support, 4))
         short = self._short_answer(resolved.question, kind, best, own_terms)
+        outside = names_outside(resolved.question, f"{chunk.title} {chunk.text}")
+        unsaid = bool(predicate) and not self.scorer.says(best.text, predicate,
+                                                          resolved.question)
+        signals = Signals(
+            support=best.support, dense=best.dense, lexical=best.lexical,
+            margin=best.support - (ranked[1].support if len(ranked) > 1 else 0.0),
+            missing_names=float(bool(missing)), names_outside=float(bool(outside)),
+            predicate_unsaid=float(unsaid), kind_unmet=float(not giving),
+            no_short_answer=float(short is None))
+        weighed = {"confidence": round(self.confidence.confidence(signals), 4),
+                   "signals": signals, "best_sentence": best.text}
+        support = round(best.support, 4)
+        if missing:
+            return replace(self.refusal("refusal_missing", missing=" or ".join(missing)),
+                           **weighed)
+        if not giving:
+            return replace(self.refusal(), **weighed)
+        if best.support < self.min_support or unsaid or outside:
+            # Too weak a match; or "Who commands …?" asked of a sentence that never says who
+            # commands; or "What did Japan's prime minister say …?" asked of a passage that
+            # never mentions Japan, however well the rest of the question matches it.
+            return replace(self.refusal(), support=support, **weighed)
         lead = best
         if short is None and kind != QuestionKind.OTHER:
             neighbour = _neighbour_with_answer(best, scored, kind, own_terms)
@@ -121,7 +134,7 @@ class ExtractiveAnswerer:
                     resolved.question, kind, neighbour, own_terms)
         chosen = self._choose(ranked, vectors, lead, best, short,
                               lambda c: self._states(c, short, predicate, resolved.question))
-        return replace(self._compose(chosen, short), support=round(best.support, 4))
+        return replace(self._compose(chosen, short), support=support, **weighed)
 
     @staticmethod
     def _short_answer(question: str, kind: QuestionKind, best: Candidate,

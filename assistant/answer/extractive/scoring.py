@@ -39,6 +39,7 @@ class Candidate:
     evidence: EvidenceSentence
     support: float = 0.0
     lexical: float = 0.0
+    dense: float = 0.0
 
     @property
     def sentence_id(self) -> str:
@@ -90,7 +91,7 @@ class SupportScorer:
             support = _DENSE_WEIGHT * dense + (1 - _DENSE_WEIGHT) * lexical
             if kind != QuestionKind.OTHER and not find_answer(kind, candidate.text, own):
                 support *= _TYPE_PENALTY
-            return replace(candidate, support=support, lexical=lexical)
+            return replace(candidate, support=support, lexical=lexical, dense=dense)
 
         exact = [scored(c, {}) for c in candidates]
         # Synonyms are looked up for the strongest sentences only: the words of a dozen

@@ -114,9 +114,10 @@ class WrittenAnswerer:
         elif failure:
             yield self._fallback(fallback, verification, failure, timings)
         elif any(v.checked.refusal for v in verdicts):
-            yield Draft(self.prompts.render("refusal"), None, True, (), fallback.support,
-                        AnswerMode.LLM, None, replace(verification, model_refused=True),
-                        timings)
+            yield Draft(self.prompts.render("refusal"), None, True, support=fallback.support,
+                        confidence=fallback.confidence, mode=AnswerMode.LLM,
+                        verification=replace(verification, model_refused=True),
+                        timings_ms=timings)
         elif not verdicts:
             yield self._fallback(fallback, verification, "the model returned no answer",
                                  timings)
@@ -164,8 +165,9 @@ class WrittenAnswerer:
         text = " ".join(parts)
         verification = replace(verification, sentences=tuple(v.checked for v in verdicts))
         return Draft(text, _short_answer(fallback.short_answer, parts[0] if parts else ""),
-                     False, tuple(citations), fallback.support, AnswerMode.LLM, note,
-                     verification, dict(timings))
+                     False, tuple(citations), support=fallback.support,
+                     confidence=fallback.confidence, mode=AnswerMode.LLM, note=note,
+                     verification=verification, timings_ms=dict(timings))
 
 
 def _short_answer(candidate: str | None, first: str) -> str | None:

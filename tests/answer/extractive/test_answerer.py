@@ -9,6 +9,7 @@ import numpy as np
 
 from assistant.answer.base import Draft, Question, Retrieval
 from assistant.answer.extractive.answerer import ExtractiveAnswerer
+from assistant.answer.extractive.confidence import ConfidenceModel
 from assistant.answer.extractive.scoring import SupportScorer
 from assistant.models import Chunk, Passage, Sentence, Turn
 from assistant.prompts import Prompts
@@ -66,6 +67,7 @@ def answerer(max_sentences: int = 3) -> ExtractiveAnswerer:
     rarity = TermRarity.of_chunks(list(CHUNKS.values()))
     return ExtractiveAnswerer(PROMPTS, SupportScorer(rarity.idf, SynonymMatcher(None)),
                               sentence_vectors, known_term=rarity.__contains__,
+                              confidence=ConfidenceModel.load(),
                               min_support=MIN_SUPPORT, max_sentences=max_sentences)
 
 
@@ -222,3 +224,13 @@ def test_answer_takes_a_retrieval_directly():
     assert draft.short_answer == "Vladivostok"
     assert draft.answer == f"Vladivostok — {COUNT} [1]"
     assert_citations_resolve(draft)
+
+
+def test_every_weighed_answer_carries_its_confidence_signals_and_sentence():
+    answered = ask("Who denied sending troops to Russia?", "troops", "storm")
+    refused = ask("What did Xi Jinping say about the troops?", "troops", "storm")
+    for draft in (answered, refused):
+        assert 0 < draft.confidence < 1
+        assert draft.confidence == round(ConfidenceModel.load().confidence(draft.signals), 4)
+    assert answered.best_sentence == DENIAL and answered.signals.missing_names == 0.0
+    assert refused.refused and refused.signals.missing_names == 1.0

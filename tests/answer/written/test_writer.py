@@ -10,6 +10,7 @@ import numpy as np
 
 from assistant.answer.base import Draft, Question, Retrieval
 from assistant.answer.extractive.answerer import ExtractiveAnswerer
+from assistant.answer.extractive.confidence import ConfidenceModel
 from assistant.answer.extractive.scoring import SupportScorer
 from assistant.answer.written.check import Checker
 from assistant.answer.written.model import LLMError, Message
@@ -113,6 +114,7 @@ def writer(chat: FakeChat) -> WrittenAnswerer:
     rarity = TermRarity.of_chunks(CHUNKS)
     extractive = ExtractiveAnswerer(PROMPTS, SupportScorer(rarity.idf, SynonymMatcher(None)),
                                     sentence_vectors, known_term=rarity.__contains__,
+                                    confidence=ConfidenceModel.load(),
                                     min_support=0.44, max_sentences=3)
     builder = PromptBuilder(PROMPTS, tiktoken_counter(), 8192, 512)
     checker = Checker(FakeEmbedder().embed, sentence_vectors, SynonymMatcher(None),
