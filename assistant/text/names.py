@@ -55,4 +55,4 @@ def key_names(question: str) -> list[str]:
             names.append(phrase)
     names.extend(re.findall(r"\b\d[\d,.]*\b", question))
     names.extend(re.findall(r"[\"“]([^\"”]+)[\"”]", question))
-    return names
+    return list(dict.fromkeys(names))  # a quoted name is also a capitalised one: list it once

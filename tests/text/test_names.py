@@ -104,3 +104,7 @@ def test_stem_prefixes_shorter_than_four_letters_never_match():
 def test_an_adjective_in_the_text_mentions_the_country():
     assert names_outside("What did South Korea say?", "Korean officials said nothing.") == []
     assert names_outside("What did Japan say?", "Korean officials said nothing.") == ["Japan"]
+
+
+def test_a_quoted_capitalised_name_is_listed_once():
+    assert key_names('What did "Operation Thunder" achieve?') == ["Operation Thunder"]
