@@ -73,9 +73,10 @@ def test_ask_json_result_has_every_field(indexed):
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert set(result) == {"question", "answer", "short_answer", "refused", "citations",
-                           "timings_ms", "retrieved", "support", "mode", "note",
+                           "timings_ms", "retrieved", "support", "confidence", "mode", "note",
                            "verification"}
     assert (result["mode"], result["note"], result["verification"]) == ("extractive", None, None)
+    assert 0 < result["confidence"] < 1
     assert result["citations"][0]["chunk_id"] in result["retrieved"]
     assert result["short_answer"] == "North Korea" and result["refused"] is False
     citation = result["citations"][0]
