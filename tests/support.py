@@ -104,3 +104,19 @@ GOLD_DENIAL = [("a.txt", S1, S2 - 1)]
 def case(cid: str, answerable: bool = True, category: str = "who") -> GoldenCase:
     return GoldenCase(cid, "Who denied sending troops?", category, answerable,
                       ("North Korea",) if answerable else (), ())
+
+
+# Made-up articles for the answerers' unit tests. doc id: (title, text)
+MADE_UP_ARTICLES = {
+    "troops": ("Troops in Russia",
+               "North Korea has officially denied sending troops to Russia. South Korea's spy "
+               "agency said 1,500 special forces troops were sent to Vladivostok. Robert Wood, "
+               "the U.S. ambassador, spoke at the United Nations on Monday. The Kremlin called "
+               "the reports groundless."),
+    "envoy": ("Envoy at the UN",
+              "The envoy arrived late. On Tuesday North Korea again denied sending its troops "
+              "to Russia."),
+    "storm": ("Storm in Busan",
+              "Heavy rain flooded the harbour of Busan on Tuesday. Fishermen said the storm was "
+              "the worst in a decade."),
+}

@@ -17,24 +17,12 @@ from assistant.retrieval.followup import ResolvedQuestion
 from assistant.text.rarity import TermRarity
 from assistant.text.sentences import split_sentences
 from assistant.text.synonyms import SynonymMatcher
-from tests.support import PROJECT_ROOT, FakeEmbedder
+from tests.support import MADE_UP_ARTICLES, PROJECT_ROOT, FakeEmbedder
 
 PROMPTS = Prompts(PROJECT_ROOT / "prompts")
 REFUSAL = PROMPTS.render("refusal")
 MIN_SUPPORT = 0.44
-ARTICLES = {  # doc id: (title, text)
-    "troops": ("Troops in Russia",
-               "North Korea has officially denied sending troops to Russia. South Korea's spy "
-               "agency said 1,500 special forces troops were sent to Vladivostok. Robert Wood, "
-               "the U.S. ambassador, spoke at the United Nations on Monday. The Kremlin called "
-               "the reports groundless."),
-    "envoy": ("Envoy at the UN",
-              "The envoy arrived late. On Tuesday North Korea again denied sending its troops "
-              "to Russia."),
-    "storm": ("Storm in Busan",
-              "Heavy rain flooded the harbour of Busan on Tuesday. Fishermen said the storm was "
-              "the worst in a decade."),
-}
+ARTICLES = MADE_UP_ARTICLES
 DENIAL = "North Korea has officially denied sending troops to Russia."
 COUNT = "South Korea's spy agency said 1,500 special forces troops were sent to Vladivostok."
 

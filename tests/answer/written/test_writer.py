@@ -23,21 +23,12 @@ from assistant.text.rarity import TermRarity
 from assistant.text.sentences import split_sentences
 from assistant.text.synonyms import SynonymMatcher
 from assistant.text.tokens import tiktoken_counter
-from tests.support import PROJECT_ROOT, FakeEmbedder
+from tests.support import MADE_UP_ARTICLES, PROJECT_ROOT, FakeEmbedder
 
 PROMPTS = Prompts(PROJECT_ROOT / "prompts")
 REFUSAL = PROMPTS.render("refusal")
 NO_ANSWER = PROMPTS.render("llm_no_answer")
-ARTICLES = {  # doc id: (title, text)
-    "troops": ("Troops in Russia",
-               "North Korea has officially denied sending troops to Russia. South Korea's spy "
-               "agency said 1,500 special forces troops were sent to Vladivostok. Robert Wood, "
-               "the U.S. ambassador, spoke at the United Nations on Monday. The Kremlin called "
-               "the reports groundless."),
-    "storm": ("Storm in Busan",
-              "Heavy rain flooded the harbour of Busan on Tuesday. Fishermen said the storm was "
-              "the worst in a decade."),
-}
+ARTICLES = {d: MADE_UP_ARTICLES[d] for d in ("troops", "storm")}
 DENIAL = "North Korea has officially denied sending troops to Russia."
 KREMLIN = "The Kremlin called the reports groundless."
 WOOD = "Robert Wood, the U.S. ambassador, spoke at the United Nations on Monday."
