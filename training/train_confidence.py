@@ -146,12 +146,12 @@ def measures(model: ConfidenceModel, rows: list[Row]) -> dict:
     scored = [(model.confidence(Signals(*r.signals)), r) for r in rows]
     bins = []
     for low in (i / 10 for i in range(10)):
-        inside = [r for p, r in scored if low <= p < low + 0.1 or (low >= 0.9 and p == 1.0)]
+        inside = [(p, r) for p, r in scored if low <= p < low + 0.1 or (low >= 0.9 and p == 1.0)]
         if inside:
-            mean = sum(p for p, r in scored if r in inside) / len(inside)
             bins.append({"from": round(low, 1), "to": round(low + 0.1, 1), "n": len(inside),
-                         "mean_confidence": round(mean, 3),
-                         "observed_right": round(sum(r.right for r in inside) / len(inside), 3)})
+                         "mean_confidence": round(sum(p for p, _ in inside) / len(inside), 3),
+                         "observed_right": round(sum(r.right for _, r in inside) / len(inside),
+                                                 3)})
     below = {t: [r for p, r in scored if p < t] for t in THRESHOLDS}
     return {
         "questions": len(rows),
