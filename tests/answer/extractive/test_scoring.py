@@ -1,0 +1,86 @@
+"""Support scores on made-up sentences: meaning plus rarity-weighted word coverage, a lower
+score without the wanted kind of phrase, and the verb and count checks (fast, no model)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.answer.extractive.kinds import QuestionKind
+from assistant.answer.extractive.scoring import Candidate, SupportScorer
+from assistant.evidence import evidence_sentences
+from assistant.models import Chunk, Passage
+from assistant.text.lexical import terms
+from assistant.text.sentences import split_sentences
+from assistant.text.synonyms import SynonymMatcher
+
+TEXT = ("North Korea has denied sending troops to Russia. The weather in Seoul was mild. "
+        "Officials said 1,500 soldiers were sent in October.")
+CHUNK = Chunk("c", "a.txt", 0, TEXT, tuple(split_sentences(TEXT)))
+CANDIDATES = [Candidate(e) for e in evidence_sentences([Passage(CHUNK, 1.0)])]
+DENIAL, WEATHER, COUNT = CANDIDATES
+
+
+def flat_idf(term: str) -> float:
+    return 1.0
+
+
+def scorer(word_vectors=None) -> SupportScorer:
+    return SupportScorer(flat_idf, SynonymMatcher(word_vectors))
+
+
+def test_the_sentence_holding_the_question_words_scores_highest_and_keeps_its_parts():
+    question = "Who denied sending troops to Russia?"
+    zero = np.zeros(4, dtype=np.float32)
+    scored = scorer().score(CANDIDATES, question, QuestionKind.OTHER, set(terms(question)),
+                            set(), zero, {})
+    assert [c.sentence_id for c in scored] == [c.sentence_id for c in CANDIDATES]
+    denial, weather, _ = scored
+    assert denial.lexical == 1.0 and weather.lexical == 0.0
+    assert denial.support > weather.support and denial.dense == 0.0
+
+
+def test_dense_similarity_counts_and_a_missing_wanted_phrase_lowers_support():
+    question = "How many soldiers were sent?"
+    own = set(terms(question))
+    query = np.array([1.0, 0.0], dtype=np.float32)
+    vectors = {c.sentence_id: np.array([1.0, 0.0], dtype=np.float32) for c in CANDIDATES}
+    other = scorer().score(CANDIDATES, question, QuestionKind.OTHER, own, set(), query, vectors)
+    counted = scorer().score(CANDIDATES, question, QuestionKind.HOW_MANY, own, set(), query,
+                             vectors)
+    assert [c.dense for c in other] == [1.0, 1.0, 1.0]
+    assert counted[2].support == other[2].support  # it holds "1,500 soldiers"
+    assert counted[1].support < other[1].support  # the weather sentence gives no count
+
+
+def test_a_close_synonym_counts_toward_coverage_and_the_verb_check():
+    vectors = {"troops": [1.0, 0.0], "soldiers": [0.96, 0.28], "weather": [0.0, 1.0]}
+    calls: list[list[str]] = []
+
+    def word_vectors(words: list[str]) -> np.ndarray:
+        calls.append(list(words))
+        return np.array([vectors.get(w, [0.0, 0.0]) for w in words], dtype=np.float32)
+
+    question = "How many troops were sent?"
+    zero = np.zeros(2, dtype=np.float32)
+    plain = scorer().score(CANDIDATES, question, QuestionKind.OTHER, set(terms(question)),
+                           set(), zero, {})
+    soft = scorer(word_vectors).score(CANDIDATES, question, QuestionKind.OTHER,
+                                      set(terms(question)), set(), zero, {})
+    assert soft[2].lexical > plain[2].lexical  # "soldiers" stands for "troops"
+    assert calls and "soldiers" in calls[-1]
+    assert scorer(word_vectors).says(COUNT.text, "troop", "Were troops sent?")
+    assert not scorer().says(WEATHER.text, "deny", "Who denied it?")
+
+
+def test_a_count_must_count_the_asked_thing():
+    vectors = {"troops": [1.0, 0.0], "soldiers": [0.96, 0.28], "countries": [0.0, 1.0]}
+
+    def word_vectors(words: list[str]) -> np.ndarray:
+        return np.array([vectors.get(w, [0.0, 0.0]) for w in words], dtype=np.float32)
+
+    own = set(terms("How many troops were sent?"))
+    assert scorer(word_vectors).gives(QuestionKind.HOW_MANY, COUNT, "How many troops were sent?",
+                                      own)
+    assert not scorer(word_vectors).gives(QuestionKind.HOW_MANY, COUNT,
+                                          "How many countries were sent?", own)
+    assert not scorer().gives(QuestionKind.HOW_MANY, WEATHER, "How many troops were sent?", own)

@@ -1,0 +1,49 @@
+"""The Chroma store, the same checks on the embedded store and on a `chroma run` server:
+articles are written, read back, searched, replaced and deleted."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.app import build_store
+from assistant.models import Chunk, Sentence, Span
+from tests.support import FakeEmbedder
+
+TEXT = "North Korea denied sending troops. Seoul said 1,500 troops went."
+SPANS = (Span(0, 34), Span(35, 64))
+
+
+def stored_article(doc_id: str, embedder: FakeEmbedder) -> tuple[list[Chunk], list[Sentence]]:
+    chunk = Chunk(f"c-{doc_id}", doc_id, 0, TEXT, SPANS, title="T", source="S",
+                  published="2024-10-21", url="https://news.example/a")
+    sentences = [Sentence.of(doc_id, TEXT[s.start:s.end], s) for s in SPANS]
+    return [chunk], sentences
+
+
+def test_an_article_round_trips_and_is_found_by_its_vector(backend):
+    embedder = FakeEmbedder()
+    store = build_store(backend(), embedder)
+    store.reset()
+    chunks, sentences = stored_article("a.txt", embedder)
+    vectors = embedder.embed([s.text for s in sentences])
+    store.put_article(chunks, embedder.embed([TEXT]), sentences, vectors)
+    other, other_sentences = stored_article("b.txt", embedder)
+    store.put_article(other, -embedder.embed([TEXT]), other_sentences,
+                      embedder.embed([s.text for s in other_sentences]))
+    assert store.count() == 2 and store.chunk_counts_by_article() == {"a.txt": 1, "b.txt": 1}
+    assert store.all_chunks()[0] == chunks[0]
+    assert store.nearest_chunks(embedder.embed([TEXT])[0], 1) == ["c-a.txt"]
+    found = store.sentence_vectors([sentences[1].sentence_id, "s-absent"])
+    assert list(found) == [sentences[1].sentence_id]
+    assert np.allclose(found[sentences[1].sentence_id], vectors[1], atol=1e-6)
+    store.delete_article("a.txt")
+    assert store.chunk_counts_by_article() == {"b.txt": 1}
+    assert store.sentence_vectors([sentences[0].sentence_id]) == {}
+
+
+def test_the_fingerprint_is_kept_with_the_collections(backend):
+    store = build_store(backend(), FakeEmbedder())
+    store.reset()
+    assert store.stored_fingerprint() == store.fingerprint
+    assert build_store(backend(chunk_size=100), FakeEmbedder()).stored_fingerprint() == \
+        store.fingerprint  # a store made with other settings reads the fingerprint on file
