@@ -24,9 +24,11 @@ from assistant.prompts import Prompts
 from assistant.retrieval.followup import ResolvedQuestion
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import Settings
+from assistant.store.backend import EmbeddingBackend, embedder_name
 from assistant.store.chroma import ChromaStore, open_client
 from assistant.store.embedding import (
     DEFAULT_MODEL_NAME,
+    DEFAULT_MODEL_SHA256,
     Embedder,
     SentenceTransformerEmbedder,
     WordVectors,
@@ -39,9 +41,19 @@ from assistant.text.synonyms import SynonymMatcher
 from assistant.text.tokens import tiktoken_counter
 
 
-def build_embedder(settings: Settings) -> SentenceTransformerEmbedder:
-    model_dir = model_dir_for(settings.embedding_model_path, settings.model_cache_dir)
-    return SentenceTransformerEmbedder(model_dir, settings.embedding_batch_size)
+def build_embedder(settings: Settings) -> Embedder:
+    """The embedding model on the configured backend. The onnx backends find (or export) and
+    check their files in ``warm_up``, and never import torch to run."""
+    name = embedder_name_for(settings)
+    if settings.embedding_backend == EmbeddingBackend.TORCH:
+        model_dir = model_dir_for(settings.embedding_model_path, settings.model_cache_dir)
+        return SentenceTransformerEmbedder(model_dir, settings.embedding_batch_size, name)
+    from assistant.store.onnx_embedder import OnnxEmbedder
+    from assistant.store.onnx_model import OnnxModelSource
+
+    source = OnnxModelSource(settings.embedding_model_path, settings.model_cache_dir,
+                             settings.embedding_backend, settings.embedding_quantization)
+    return OnnxEmbedder(source, name, settings.embedding_batch_size, settings.embedding_threads)
 
 
 def build_store(settings: Settings, embedder: Embedder) -> ChromaStore:
@@ -58,13 +70,19 @@ def run_ingest(settings: Settings, embedder: Embedder | None = None,
 
 
 def index_is_stale(settings: Settings, embedder: Embedder | None = None) -> bool:
-    name = embedder.name if embedder else model_name(settings)
+    name = embedder.name if embedder else embedder_name_for(settings)
     return is_stale(settings, name)
 
 
-def model_name(settings: Settings) -> str:
-    return settings.embedding_model_path.name if settings.embedding_model_path else \
-        DEFAULT_MODEL_NAME
+def embedder_name_for(settings: Settings) -> str:
+    """The model and the backend (with its config) that the index records, known without
+    loading anything: vectors of another backend mean a re-embed, as a chunking change does."""
+    if settings.embedding_model_path:  # another model: its int8 recipe is the config alone
+        model, weights = settings.embedding_model_path.name, None
+    else:
+        model, weights = DEFAULT_MODEL_NAME, DEFAULT_MODEL_SHA256
+    return embedder_name(model, settings.embedding_backend, settings.embedding_quantization,
+                         weights)
 
 
 def single_threaded_blas() -> None:

@@ -14,6 +14,13 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.models import AnswerMode
+from assistant.store.backend import (
+    EmbeddingBackend,
+    Quantization,
+    cpu_quantization,
+    default_backend,
+)
+from assistant.store.embedding import DEFAULT_MODEL_SHA256
 
 _PACKAGE = Path(__file__).resolve().parent
 _CONFIG = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore", frozen=True)
@@ -71,7 +78,31 @@ class StoreSettings(BaseSettings):
         default_factory=_default_model_cache,
         description="Where the packaged model is extracted once.",
     )
+    embedding_backend: EmbeddingBackend = Field(
+        default_factory=lambda data: default_backend(
+            None if data.get("embedding_model_path") else DEFAULT_MODEL_SHA256,
+            cpu_quantization()),
+        description="How the embedding model runs: torch (sentence-transformers, fp32), onnx "
+        "(ONNX Runtime, fp32) or onnx-int8 (ONNX Runtime, int8 weights, the config that fits "
+        "the CPU). Unset: onnx-int8 on CPUs with AVX512-VNNI or 64-bit ARM, onnx otherwise.",
+    )
+    embedding_threads: int | None = Field(
+        None, ge=1, description="Threads one embedding call uses on the onnx backends; unset "
+        "means every core.",
+    )
     embedding_batch_size: int = Field(32, ge=1, description="Texts per embedding batch.")
+
+    @field_validator("embedding_backend", mode="before")
+    @classmethod
+    def _known_backend(cls, value: object) -> object:
+        return EmbeddingBackend.from_str(value) if isinstance(value, str) else value
+
+    @property
+    def embedding_quantization(self) -> Quantization | None:
+        """The int8 config the onnx-int8 backend uses on this CPU (None for fp32 backends)."""
+        if self.embedding_backend != EmbeddingBackend.ONNX_INT8:
+            return None
+        return cpu_quantization()
 
 
 class IngestSettings(BaseSettings):
@@ -209,6 +240,9 @@ class Settings(StoreSettings, IngestSettings, RetrievalSettings, AnswerSettings,
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
+        if self.embedding_backend == EmbeddingBackend.ONNX_INT8 and cpu_quantization() is None:
+            raise ValueError("embedding_backend onnx-int8 needs a CPU with AVX2, AVX512-VNNI "
+                             "or 64-bit ARM; set ASSISTANT_EMBEDDING_BACKEND=onnx")
         if self.chunk_overlap >= self.chunk_size:
             raise ValueError("chunk_overlap must be smaller than chunk_size")
         if self.answer_mode == AnswerMode.LLM and not self.llm_configured:

@@ -55,9 +55,10 @@ def fake_embedder() -> FakeEmbedder:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    from assistant.store.embedding import SentenceTransformerEmbedder, ensure_default_model
+    """The packaged model on the default backend, as the product runs it."""
+    from assistant.app import build_embedder
 
-    embedder = SentenceTransformerEmbedder(ensure_default_model(MODEL_CACHE))
+    embedder = build_embedder(Settings(model_cache_dir=MODEL_CACHE))
     embedder.warm_up()
     return embedder
 

@@ -25,10 +25,9 @@ MODEL_CACHE = Path(os.environ.get("ASSISTANT_TEST_MODEL_CACHE",
 class FakeEmbedder:
     """Deterministic bag-of-words vectors; records every batch it was asked to embed."""
 
-    name = "fake-embedder"
-
-    def __init__(self, dimensions: int = 64) -> None:
+    def __init__(self, dimensions: int = 64, name: str = "fake-embedder") -> None:
         self.dimensions = dimensions
+        self.name = name
         self.calls: list[list[str]] = []
 
     def warm_up(self) -> None:

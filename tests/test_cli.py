@@ -150,6 +150,11 @@ def test_user_errors_are_one_line(tmp_path):
     assert bad.stderr.strip().splitlines() == [
         "assistant: invalid setting chunk_size: Input should be a valid integer, unable to "
         "parse string as an integer"]
+    backend = run("ask", "Who?", ASSISTANT_EMBEDDING_BACKEND="cuda")
+    assert backend.returncode == 2
+    assert backend.stderr.strip().splitlines() == [
+        "assistant: invalid setting embedding_backend: unknown embedding backend 'cuda': use "
+        "one of torch, onnx, onnx-int8"]
 
 
 def test_second_ingest_stops_at_once_while_one_runs(tmp_path):

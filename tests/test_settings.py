@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from assistant.settings import Settings
+from assistant.store.backend import EmbeddingBackend, Quantization, cpu_quantization
 
 
 def test_settings_read_environment_variables(monkeypatch, tmp_path):
@@ -30,3 +31,25 @@ def test_llm_mode_needs_a_model():
     with pytest.raises(ValidationError, match="answer_mode llm needs a model"):
         Settings(answer_mode="llm")
     assert Settings(answer_mode="llm", llm_base_url="http://127.0.0.1:9/v1").llm_configured
+
+
+def test_the_embedding_backend_is_chosen_by_name_and_defaults_to_the_fastest(monkeypatch):
+    monkeypatch.setenv("ASSISTANT_EMBEDDING_BACKEND", "torch")
+    assert Settings().embedding_backend == EmbeddingBackend.TORCH
+    assert Settings().embedding_quantization is None
+    monkeypatch.setenv("ASSISTANT_EMBEDDING_BACKEND", "ONNX-int8")
+    assert Settings().embedding_backend == EmbeddingBackend.ONNX_INT8
+    assert Settings().embedding_quantization == cpu_quantization()
+    monkeypatch.delenv("ASSISTANT_EMBEDDING_BACKEND")
+    # This machine has AVX512-VNNI, where int8 was measured faster than fp32 ONNX.
+    assert cpu_quantization() == Quantization.AVX512_VNNI
+    assert Settings().embedding_backend == EmbeddingBackend.ONNX_INT8
+    # Another model has no measured int8 layers: fp32 ONNX unless int8 is asked for.
+    assert Settings(embedding_model_path="/models/other").embedding_backend == \
+        EmbeddingBackend.ONNX
+
+
+def test_an_unknown_embedding_backend_is_refused_by_name():
+    with pytest.raises(ValidationError, match="unknown embedding backend 'cuda': use one of "
+                                              "torch, onnx, onnx-int8"):
+        Settings(embedding_backend="cuda")

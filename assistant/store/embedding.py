@@ -97,12 +97,12 @@ def verify_weights(model_dir: Path, expected_sha256: str) -> None:
 
 
 class SentenceTransformerEmbedder:
-    """all-MiniLM-L6-v2 (or any sentence-transformers model folder) on the CPU."""
+    """all-MiniLM-L6-v2 (or any sentence-transformers model folder) on the CPU, in PyTorch."""
 
-    def __init__(self, model_dir: Path, batch_size: int = 32) -> None:
+    def __init__(self, model_dir: Path, batch_size: int = 32, name: str | None = None) -> None:
         self.model_dir = model_dir
         self.batch_size = batch_size
-        self.name = model_dir.name
+        self.name = name or model_dir.name
         self._model = None
 
     def warm_up(self) -> None:

@@ -159,3 +159,36 @@ def test_an_oversized_question_is_refused_before_any_retrieval(make_settings, se
     assert fake_embedder.texts_embedded == embedded_before and searched == []
     monkeypatch.undo()
     assert not assistant.ask("Who denied the deployment?").refused  # 26 characters pass
+
+
+def test_a_fresh_ask_loads_no_torch_web_framework_or_llamaindex(make_settings, seed_corpus,
+                                                                real_embedder):
+    """What makes a fresh `assistant ask` start fast: on the default (onnx) backend it answers
+    without importing torch, sentence-transformers, transformers, gradio, LlamaIndex or
+    scipy."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.support import PROJECT_ROOT
+
+    settings = make_settings(seed_corpus)
+    run_ingest(settings, real_embedder)
+    script = "\n".join([
+        "import contextlib, io, json, sys",
+        "from assistant.cli import main",
+        "with contextlib.redirect_stdout(io.StringIO()) as out:",
+        "    code = main(sys.argv[1:])",
+        "heavy = ('torch', 'sentence_transformers', 'transformers', 'gradio', 'llama_index',",
+        "         'scipy')",
+        "print(json.dumps([code, json.loads(out.getvalue())['short_answer'],",
+        "                  sorted(m for m in heavy if m in sys.modules)]))",
+    ])
+    done = subprocess.run(
+        [sys.executable, "-c", script, "--corpus", str(seed_corpus), "--index",
+         str(settings.index_dir), "ask", "--json", "Who denied the deployment?"],
+        capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=300,
+        env={**os.environ, "ASSISTANT_MODEL_CACHE_DIR": str(MODEL_CACHE)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout) == [0, "North Korea", []]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
+from assistant.app import embedder_name_for
 from assistant.ingest.manifest import Manifest, ManifestEntry, fingerprint, manifest_path
 from assistant.settings import Settings
 
@@ -71,6 +73,18 @@ def test_the_fingerprint_changes_with_what_is_stored():
     assert base != fingerprint(settings, "model-b")
     assert base != fingerprint(settings.model_copy(update={"chunk_size": 64,
                                                            "chunk_overlap": 8}), "model-a")
+
+
+def test_the_fingerprint_changes_with_the_embedding_backend_and_its_config():
+    """The backend and its int8 config are part of the embedder's name, so vectors of another
+    backend are never mixed into an index: switching re-embeds, as a chunking change does."""
+    prints = {fingerprint(Settings(embedding_backend=b), embedder_name_for(
+        Settings(embedding_backend=b))) for b in ("torch", "onnx", "onnx-int8")}
+    assert len(prints) == 3
+    assert re.fullmatch(r"all-MiniLM-L6-v2\+onnx-int8-avx512_vnni-[0-9a-f]{8}",
+                        embedder_name_for(Settings(embedding_backend="onnx-int8")))
+    assert embedder_name_for(Settings(embedding_backend="torch",
+                                      embedding_model_path="/models/other")) == "other+torch"
 
 
 def test_each_backend_has_its_own_manifest_file(tmp_path):

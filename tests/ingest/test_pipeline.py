@@ -8,12 +8,12 @@ import shutil
 import pytest
 from filelock import FileLock
 
-from assistant.app import build_store
+from assistant.app import build_store, embedder_name_for
 from assistant.ingest.manifest import Manifest, manifest_path
-from assistant.ingest.pipeline import IngestBusy, Ingestor
+from assistant.ingest.pipeline import IngestBusy, Ingestor, is_stale
 from assistant.models import Skipped
 from assistant.text.tokens import tiktoken_counter
-from tests.support import FIXTURES
+from tests.support import FIXTURES, FakeEmbedder
 
 MESSY = ["empty.txt", "image_renamed.txt", "latin1_article.txt", "boilerplate.html",
          "broken.json", "records.jsonl", "front_matter.md", "bad_front_matter.md"]
@@ -126,6 +126,21 @@ def test_changed_chunking_rebuilds(backend, corpus, fake_embedder, counter):
     assert store.count() == report.chunks_total > first.chunks_total
 
 
+def test_another_embedding_backend_rebuilds_and_re_embeds_everything(backend, corpus,
+                                                                    counter):
+    settings = backend(corpus, embedding_backend="torch")
+    torch = FakeEmbedder(name=embedder_name_for(settings))
+    first, _ = ingest(settings, torch, counter)
+    switched = backend(corpus, embedding_backend="onnx-int8")
+    int8 = FakeEmbedder(name=embedder_name_for(switched))
+    assert is_stale(switched, int8.name) and not is_stale(settings, torch.name)
+    report, store = ingest(switched, int8, counter)
+    assert report.rebuilt and sorted(report.added) == sorted(first.added)
+    assert report.chunks_embedded == report.chunks_total == first.chunks_total
+    assert int8.texts_embedded == torch.texts_embedded > 0
+    assert store.count() == first.chunks_total and not is_stale(switched, int8.name)
+
+
 def test_second_ingest_while_one_runs_stops_at_once(backend, corpus, fake_embedder, counter):
     settings = backend(corpus)
     settings.index_dir.mkdir(parents=True)
@@ -138,8 +153,6 @@ def test_second_ingest_while_one_runs_stops_at_once(backend, corpus, fake_embedd
 def test_staleness_is_known_without_the_model(make_settings, seed_corpus, fake_embedder,
                                               counter):
     settings = make_settings(seed_corpus)
-    from assistant.ingest.pipeline import is_stale
-
     assert is_stale(settings, fake_embedder.name)  # no index yet
     ingest(settings, fake_embedder, counter)
     assert not is_stale(settings, fake_embedder.name)

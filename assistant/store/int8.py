@@ -1,0 +1,163 @@
+"""int8 weights for the embedding model: smoothed, then dynamically quantized.
+
+Dynamic quantization scales each activation tensor as a whole, and a few channels of this
+model's activations are ten to fifteen times larger than the rest, so most values would get a
+handful of levels. Smoothing (SmoothQuant) divides each input channel by a factor and multiplies
+the matching weight row by it, which leaves the fp32 result unchanged and moves the range from
+the activations into the weights, where per-channel scales absorb it. The factors come from the
+largest activation of each channel on the Wikinews dev split, recorded with the layers that stay
+fp32 in ``int8.json`` by ``training/choose_int8_layers.py``.
+
+Only making the int8 file imports ``onnx``; running it needs ``onnxruntime`` alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.store.backend import EmbeddingBackend, Quantization, int8_data, int8_model
+from assistant.store.embedding import ModelError, file_sha256
+from assistant.store.onnx_model import ONNX_FILE, TOKENIZER_FILE, OnnxModelRecord
+
+Smoothing = dict[str, np.ndarray]  # layer path: the largest |activation| of each input channel
+
+
+def weight_layers(graph: Any) -> dict[str, Any]:
+    """The MatMul nodes that multiply by a weight matrix, by their module path (e.g.
+    ``encoder/layer.0/output/dense``)."""
+    weights = {tensor.name for tensor in graph.initializer}
+    layers: dict[str, Any] = {}
+    for node in graph.node:
+        if node.op_type == "MatMul" and node.input[1] in weights:
+            path = node.name.strip("/").split("/", 1)[-1].removesuffix("/MatMul")
+            if path in layers:
+                raise ModelError(f"the exported graph has two weight layers named {path}")
+            layers[path] = node
+    return layers
+
+
+def layer_names(onnx_file: Path) -> list[str]:
+    import onnx
+
+    return sorted(weight_layers(onnx.load(str(onnx_file), load_external_data=False).graph))
+
+
+def smooth(model: Any, maxima: Smoothing, alpha: float, layers: list[str]) -> None:
+    """Smooth ``layers`` of ``model`` in place: x·W = (x / s)·(s·W) with
+    s = max|x|^alpha / max|W row|^(1 - alpha) per input channel."""
+    from onnx import helper, numpy_helper
+
+    nodes = weight_layers(model.graph)
+    weights = {tensor.name: tensor for tensor in model.graph.initializer}
+    for layer in layers:
+        node = nodes[layer]
+        weight = numpy_helper.to_array(weights[node.input[1]])
+        peak = np.maximum(np.asarray(maxima[layer], dtype=np.float64), 1e-5)
+        rows = np.maximum(np.abs(weight).max(axis=1).astype(np.float64), 1e-5)
+        factor = np.clip(peak ** alpha / rows ** (1 - alpha), 1e-3, 1e3)
+        scaled = numpy_helper.from_array((weight * factor[:, None]).astype(np.float32),
+                                         name=node.input[1])
+        weights[node.input[1]].CopyFrom(scaled)
+        divisor = numpy_helper.from_array((1 / factor).astype(np.float32),
+                                          name=f"{node.name}/smoothing")
+        model.graph.initializer.append(divisor)
+        smoothed = f"{node.name}/smoothed_input"
+        position = list(model.graph.node).index(node)
+        model.graph.node.insert(position, helper.make_node(
+            "Mul", [node.input[0], divisor.name], [smoothed], name=f"{node.name}/smooth"))
+        node.input[0] = smoothed
+
+
+def quantize(fp32_folder: Path, fp32_record: OnnxModelRecord, quantization: Quantization,
+             target: Path, keep: list[str] | None = None,
+             smoothing: tuple[float, Smoothing] | None = None) -> OnnxModelRecord:
+    """Write the int8 model into ``target``: smooth the layers to quantize, then quantize them
+    with ``quantization``'s config, keeping ``keep`` in fp32. Both default to what
+    ``int8.json`` records for this model; a model it does not know is quantized whole."""
+    import onnx
+    import onnxruntime
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    config = int8_data()["configs"][quantization.value]
+    recorded = int8_model(fp32_record.weights_sha256) or {}
+    if keep is None:
+        keep = recorded.get("fp32_layers", {}).get(quantization.value, [])
+    if smoothing is None and "smoothing" in recorded:
+        smoothing = (recorded["smoothing"]["alpha"],
+                     {layer: np.asarray(values, dtype=np.float32)
+                      for layer, values in recorded["smoothing"]["activation_max"].items()})
+    model = onnx.load(str(fp32_folder / ONNX_FILE))
+    layers = weight_layers(model.graph)
+    unknown = sorted(set(keep) - set(layers))
+    if unknown:
+        raise ModelError(f"the export in {fp32_folder} has no layer {unknown[0]} to keep in "
+                         "fp32; set ASSISTANT_EMBEDDING_BACKEND=onnx")
+    quantized = [layer for layer in layers if layer not in keep]
+    if smoothing is not None:
+        smooth(model, smoothing[1], smoothing[0], quantized)
+    smoothed_file = target / "smoothed.onnx"
+    onnx.save(model, str(smoothed_file))
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # the quantizer logs advice meant for image models
+    try:
+        quantize_dynamic(
+            str(smoothed_file), str(target / ONNX_FILE),
+            op_types_to_quantize=["MatMul"], per_channel=config["per_channel"],
+            reduce_range=config["reduce_range"], weight_type=QuantType[config["weight_type"]],
+            nodes_to_quantize=[layers[layer].name for layer in quantized],
+            extra_options={"WeightSymmetric": config["weight_symmetric"],
+                           "ActivationSymmetric": False, "MatMulConstBOnly": True})
+    finally:
+        root.setLevel(level)
+        smoothed_file.unlink(missing_ok=True)
+    shutil.copy(fp32_folder / TOKENIZER_FILE, target / TOKENIZER_FILE)
+    record = OnnxModelRecord(
+        **{**asdict(fp32_record), "backend": EmbeddingBackend.ONNX_INT8.value,
+           "quantization": quantization.value, "onnx_sha256": file_sha256(target / ONNX_FILE),
+           "fp32_layers": sorted(keep),
+           "versions": {**fp32_record.versions, "onnx": onnx.__version__,
+                        "onnxruntime": onnxruntime.__version__}})
+    record.write(target)
+    return record
+
+
+def activation_maxima(folder: Path, record: OnnxModelRecord, texts: list[str],
+                      batch_size: int = 32) -> Smoothing:
+    """The largest |activation| of each input channel of every weight layer over ``texts``
+    (padding left out): what smoothing divides by."""
+    import onnx
+    import onnxruntime
+    from onnx import helper
+    from tokenizers import Tokenizer
+
+    model = onnx.load(str(folder / ONNX_FILE))
+    layers = weight_layers(model.graph)
+    inputs = {node.input[0] for node in layers.values()}
+    for name in sorted(inputs):
+        model.graph.output.append(helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT,
+                                                                None))
+    session = onnxruntime.InferenceSession(model.SerializeToString(),
+                                           providers=["CPUExecutionProvider"])
+    outputs = [output.name for output in session.get_outputs()]
+    tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+    tokenizer.enable_truncation(record.max_seq_length)
+    tokenizer.enable_padding()
+    peaks: dict[str, np.ndarray] = {}
+    for start in range(0, len(texts), batch_size):
+        encodings = tokenizer.encode_batch(texts[start:start + batch_size])
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        values = session.run(None, {n: feed[n] for n in record.inputs})
+        for name, value in zip(outputs, values, strict=True):
+            if name in inputs:
+                peak = np.abs(value[mask.astype(bool)]).max(axis=0)
+                peaks[name] = np.maximum(peaks[name], peak) if name in peaks else peak
+    return {layer: peaks[node.input[0]] for layer, node in layers.items()}

@@ -1,0 +1,82 @@
+"""Choosing the embedding backend and the int8 config from the CPU, and naming what the index
+records, all without loading a model."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.store.backend import (
+    EmbeddingBackend,
+    Quantization,
+    backend_key,
+    cpu_quantization,
+    default_backend,
+    embedder_name,
+    int8_data,
+    int8_layers,
+    int8_recipe,
+)
+from assistant.store.embedding import DEFAULT_MODEL_SHA256
+
+VNNI = frozenset({"sse4_2", "avx2", "avx512f", "avx512_vnni"})
+AVX2 = frozenset({"sse4_2", "avx", "avx2", "fma"})
+
+
+@pytest.mark.parametrize(("machine", "flags", "expected"), [
+    ("x86_64", VNNI, Quantization.AVX512_VNNI),
+    ("x86_64", AVX2, Quantization.AVX2),
+    ("AMD64", AVX2 | {"avx_vnni"}, Quantization.AVX2),  # VNNI without AVX512: the AVX2 config
+    ("aarch64", frozenset({"fp", "asimd", "asimddp"}), Quantization.ARM64),
+    ("arm64", frozenset(), Quantization.ARM64),
+    ("x86_64", frozenset({"sse4_2"}), None),
+])
+def test_the_int8_config_follows_the_cpu(machine, flags, expected):
+    assert cpu_quantization(machine, flags) == expected
+
+
+def test_the_default_is_int8_only_where_it_was_measured_faster_and_the_model_measured():
+    assert default_backend(DEFAULT_MODEL_SHA256, Quantization.AVX512_VNNI) == \
+        EmbeddingBackend.ONNX_INT8
+    assert default_backend(DEFAULT_MODEL_SHA256, Quantization.ARM64) == \
+        EmbeddingBackend.ONNX_INT8
+    assert default_backend(DEFAULT_MODEL_SHA256, Quantization.AVX2) == EmbeddingBackend.ONNX
+    assert default_backend(DEFAULT_MODEL_SHA256, None) == EmbeddingBackend.ONNX
+    assert default_backend(None, Quantization.AVX512_VNNI) == EmbeddingBackend.ONNX
+    assert default_backend("0" * 64, Quantization.AVX512_VNNI) == EmbeddingBackend.ONNX
+
+
+def test_the_int8_data_records_layers_for_every_config_of_the_packaged_model():
+    data = int8_data()
+    assert set(data["configs"]) == {q.value for q in Quantization}
+    model = data["models"][DEFAULT_MODEL_SHA256]
+    assert "Wikinews dev split" in model["data"]
+    for quantization in Quantization:
+        layers = int8_layers(DEFAULT_MODEL_SHA256, quantization)
+        assert layers is not None and all(layer.startswith("encoder/layer.") for layer in layers)
+        assert model["measured"][quantization.value]["dev_min_cosine"] >= \
+            model["target_min_cosine"]
+    assert int8_layers("0" * 64, Quantization.AVX2) is None
+
+
+def test_names_tell_backends_configs_and_int8_recipes_apart():
+    names = [embedder_name("all-MiniLM-L6-v2", backend, quantization, DEFAULT_MODEL_SHA256)
+             for backend, quantization in [(EmbeddingBackend.TORCH, None),
+                                           (EmbeddingBackend.ONNX, None),
+                                           (EmbeddingBackend.ONNX_INT8, Quantization.AVX2),
+                                           (EmbeddingBackend.ONNX_INT8, Quantization.ARM64)]]
+    assert names[:2] == ["all-MiniLM-L6-v2+torch", "all-MiniLM-L6-v2+onnx"]
+    assert names[2].startswith("all-MiniLM-L6-v2+onnx-int8-avx2-")
+    assert names[3].startswith("all-MiniLM-L6-v2+onnx-int8-arm64-")
+    # The recipe digest follows the fitted data: another model (none fitted) gets another one.
+    assert backend_key(EmbeddingBackend.ONNX_INT8, Quantization.ARM64, DEFAULT_MODEL_SHA256) != \
+        backend_key(EmbeddingBackend.ONNX_INT8, Quantization.ARM64, "0" * 64)
+    assert int8_recipe("0" * 64, Quantization.ARM64) == int8_recipe(None, Quantization.ARM64)
+    with pytest.raises(ValueError, match="needs a quantization config"):
+        backend_key(EmbeddingBackend.ONNX_INT8, None)
+
+
+def test_backends_are_read_by_name():
+    assert EmbeddingBackend.from_str(" Onnx-INT8 ") == EmbeddingBackend.ONNX_INT8
+    with pytest.raises(ValueError, match="unknown embedding backend 'gpu': use one of torch, "
+                                         "onnx, onnx-int8"):
+        EmbeddingBackend.from_str("gpu")

@@ -1,0 +1,61 @@
+"""Making the int8 model from the real fp32 export: smoothing changes nothing in fp32, the
+layers to keep stay fp32, the rest become integer products, and the result is recorded."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import pytest
+
+from assistant.store.backend import EmbeddingBackend, Quantization
+from assistant.store.embedding import ModelError, file_sha256
+from assistant.store.int8 import activation_maxima, layer_names, quantize, smooth, weight_layers
+from assistant.store.onnx_embedder import OnnxEmbedder
+from assistant.store.onnx_model import ONNX_FILE, TOKENIZER_FILE, OnnxModelSource
+from tests.support import MODEL_CACHE
+
+TEXTS = ["North Korea has officially denied sending troops to Russia.",
+         "Thank you very much.",
+         "South Korea's spy agency said 1,500 special forces troops were sent to Vladivostok, "
+         "where they were being trained before being deployed to the front."]
+
+
+@pytest.fixture(scope="module")
+def fp32():
+    return OnnxModelSource(None, MODEL_CACHE, EmbeddingBackend.ONNX)()
+
+
+def embed(folder, record, texts=TEXTS):
+    return OnnxEmbedder(lambda: (folder, record), "test").embed(texts)
+
+
+def test_smoothing_leaves_the_fp32_model_unchanged(fp32, tmp_path):
+    folder, record = fp32
+    maxima = activation_maxima(folder, record, TEXTS)
+    assert set(maxima) == set(layer_names(folder / ONNX_FILE)) and len(maxima) == 36
+    model = onnx.load(str(folder / ONNX_FILE))
+    smooth(model, maxima, 0.5, sorted(maxima))
+    assert sum(node.op_type == "Mul" and node.name.endswith("/smooth")
+               for node in model.graph.node) == 36
+    (tmp_path / TOKENIZER_FILE).write_bytes((folder / TOKENIZER_FILE).read_bytes())
+    onnx.save(model, str(tmp_path / ONNX_FILE))
+    cosines = (embed(tmp_path, record) * embed(folder, record)).sum(axis=1)
+    assert cosines.min() > 0.99999
+
+
+def test_kept_layers_stay_fp32_and_the_rest_become_integer_products(fp32, tmp_path):
+    folder, record = fp32
+    keep = ["encoder/layer.0/output/dense", "encoder/layer.3/intermediate/dense"]
+    int8 = quantize(folder, record, Quantization.AVX512_VNNI, tmp_path, keep)
+    assert int8.fp32_layers == sorted(keep) and int8.quantization == "avx512_vnni"
+    assert int8.onnx_sha256 == file_sha256(tmp_path / ONNX_FILE)
+    assert not (tmp_path / "smoothed.onnx").exists()
+    graph = onnx.load(str(tmp_path / ONNX_FILE)).graph
+    assert sorted(weight_layers(graph)) == sorted(keep)  # fp32 MatMuls on weights: these only
+    assert sum(node.op_type == "MatMulInteger" for node in graph.node) == 36 - len(keep)
+    cosines = (embed(tmp_path, int8) * embed(folder, record)).sum(axis=1)
+    assert cosines.min() > 0.98
+    with pytest.raises(ModelError, match="has no layer encoder/layer.9/output/dense"):
+        quantize(folder, record, Quantization.AVX512_VNNI, tmp_path,
+                 ["encoder/layer.9/output/dense"])
+    assert np.isfinite(embed(tmp_path, int8)).all()
