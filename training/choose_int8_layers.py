@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -223,12 +224,20 @@ def main() -> None:
     if not args.speed_only:
         data["models"][DEFAULT_MODEL_SHA256] = model_record(chosen, smoothing, args, articles,
                                                             len(texts))
-    args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    args.out.write_text(compact_json(data), encoding="utf-8")
     print(json.dumps({"sentences": len(texts), "speed": speed,
                       "fp32_layers": {n: c["fp32_layers"] for n, c in chosen.items()},
                       "measured": {n: {k: v for k, v in c.items()
                                        if k not in ("fp32_layers", "ranked_by_sensitivity")}
                                    for n, c in chosen.items()}}, indent=1))
+
+
+def compact_json(data: dict) -> str:
+    """Indented JSON with each list of numbers on one line."""
+    text = json.dumps(data, indent=1)
+    return re.sub(r"\[\s*(-?[0-9][-0-9.e+,\s]*?)\s*\]",
+                  lambda m: "[" + ", ".join(m.group(1).split(",")).replace("  ", "")
+                  .replace("\n", "").replace(" ,", ",") + "]", text) + "\n"
 
 
 def model_record(chosen: dict[str, dict], smoothing, args: argparse.Namespace, articles: int,
