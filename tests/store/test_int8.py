@@ -53,8 +53,9 @@ def test_kept_layers_stay_fp32_and_the_rest_become_integer_products(fp32, tmp_pa
     graph = onnx.load(str(tmp_path / ONNX_FILE)).graph
     assert sorted(weight_layers(graph)) == sorted(keep)  # fp32 MatMuls on weights: these only
     assert sum(node.op_type == "MatMulInteger" for node in graph.node) == 36 - len(keep)
+    # Not the measured layers, so further from fp32 than the product's model, but close.
     cosines = (embed(tmp_path, int8) * embed(folder, record)).sum(axis=1)
-    assert cosines.min() > 0.98
+    assert cosines.min() > 0.9
     with pytest.raises(ModelError, match="has no layer encoder/layer.9/output/dense"):
         quantize(folder, record, Quantization.AVX512_VNNI, tmp_path,
                  ["encoder/layer.9/output/dense"])

@@ -69,7 +69,7 @@ def test_onnx_fp32_gives_the_vectors_of_sentence_transformers():
     texts = real_sentences(limit_articles=40) + ["a", "Thank you.", " ".join(["word"] * 400)]
     torch = SentenceTransformerEmbedder(ensure_default_model(MODEL_CACHE))
     cosines = (onnx_embedder("onnx").embed(texts) * torch.embed(texts)).sum(axis=1)
-    assert len(texts) > 1000 and cosines.min() >= 0.999
+    assert len(texts) > 800 and cosines.min() >= 0.999
 
 
 @pytest.mark.parametrize("quantization", [Quantization.AVX512_VNNI, Quantization.AVX2])
