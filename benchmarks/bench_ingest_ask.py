@@ -5,11 +5,13 @@ nothing about time. Usage: ``python benchmarks/bench_ingest_ask.py [--chunks 500
 
 Ours: ``assistant ingest`` into embedded Chroma on the configured embedding backend (default:
 the fastest this CPU runs), an unchanged re-ingest of the same folder, then warm
-``Assistant.ask`` (retrieval and answer). Baseline: ``VectorStoreIndex.from_documents`` with
-``HuggingFaceEmbedding`` (PyTorch) on the same model and files, the splitter set to the same
-chunk size and overlap, and warm ``as_retriever().retrieve`` (it has no LLM-free answer step, so
-its latency is retrieval only). The summary gives, per corpus, our chunks per second over the
-baseline's, the unchanged re-ingest as a share of the first ingest, and our warm ask p95.
+``Assistant.ask`` (retrieval and answer; warm as on the page: the model loaded and the corpus's
+words embedded for synonym matching, which the page does while it starts). Baseline:
+``VectorStoreIndex.from_documents`` with ``HuggingFaceEmbedding`` (PyTorch) on the same model
+and files, the splitter set to the same chunk size and overlap, and warm
+``as_retriever().retrieve`` (it has no LLM-free answer step, so its latency is retrieval only).
+The summary gives, per corpus, our chunks per second over the baseline's, the unchanged
+re-ingest as a share of the first ingest, and our warm ask p95.
 """
 
 from __future__ import annotations
@@ -79,6 +81,9 @@ def ours(corpus: Path, work: Path, embedder, rounds: int) -> dict:
     started = time.perf_counter()
     assistant = Assistant.open(settings=settings, embedder=embedder)
     open_s = time.perf_counter() - started
+    started = time.perf_counter()
+    assistant.warm_word_vectors()  # what the page does while it starts: asks are then warm
+    warm_words_s = time.perf_counter() - started
     return {
         "chunks": first.chunks_total,
         "ingest_s": round(first_s, 2),
@@ -87,6 +92,7 @@ def ours(corpus: Path, work: Path, embedder, rounds: int) -> dict:
         "reingest_fraction": round(second_s / first_s, 4),
         "reingest_embedded": second.chunks_embedded,
         "open_s": round(open_s, 2),
+        "warm_words_s": round(warm_words_s, 2),
         "ask": latency(assistant.ask, rounds),
     }
 
