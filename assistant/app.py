@@ -41,9 +41,12 @@ from assistant.text.synonyms import SynonymMatcher
 from assistant.text.tokens import tiktoken_counter
 
 
-def build_embedder(settings: Settings) -> Embedder:
-    """The embedding model on the configured backend. The onnx backends find (or export) and
-    check their files in ``warm_up``, and never import torch to run."""
+def build_embedder(settings: Settings, queries: bool = False) -> Embedder:
+    """The embedding model on the configured backend: for the articles' sentences at ingest,
+    or (``queries``) for questions and words at ask time. On onnx-int8 the queries run on the
+    fp32 ONNX model: one short text gains little from int8, and answers that sit at a threshold
+    then decide as they do on fp32 vectors. The onnx backends find (or export) and check their
+    files in ``warm_up``, and never import torch to run."""
     name = embedder_name_for(settings)
     if settings.embedding_backend == EmbeddingBackend.TORCH:
         model_dir = model_dir_for(settings.embedding_model_path, settings.model_cache_dir)
@@ -51,8 +54,11 @@ def build_embedder(settings: Settings) -> Embedder:
     from assistant.store.onnx_embedder import OnnxEmbedder
     from assistant.store.onnx_model import OnnxModelSource
 
-    source = OnnxModelSource(settings.embedding_model_path, settings.model_cache_dir,
-                             settings.embedding_backend, settings.embedding_quantization)
+    backend, quantization = settings.embedding_backend, settings.embedding_quantization
+    if queries:
+        backend, quantization = EmbeddingBackend.ONNX, None
+    source = OnnxModelSource(settings.embedding_model_path, settings.model_cache_dir, backend,
+                             quantization)
     return OnnxEmbedder(source, name, settings.embedding_batch_size, settings.embedding_threads)
 
 
@@ -163,7 +169,7 @@ class Assistant:
                      if v is not None}
         if overrides:
             settings = settings.model_copy(update=overrides)
-        embedder = embedder or build_embedder(settings)
+        embedder = embedder or build_embedder(settings, queries=True)
         embedder.warm_up()  # load the model now, not inside the first question's timing
         single_threaded_blas()
         store = build_store(settings, embedder)

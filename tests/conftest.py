@@ -55,10 +55,20 @@ def fake_embedder() -> FakeEmbedder:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    """The packaged model on the default backend, as the product runs it."""
+    """The packaged model on the default backend, as the product's ingest runs it."""
     from assistant.app import build_embedder
 
     embedder = build_embedder(Settings(model_cache_dir=MODEL_CACHE))
+    embedder.warm_up()
+    return embedder
+
+
+@pytest.fixture(scope="session")
+def real_query_embedder():
+    """The packaged model as the product embeds questions and words at ask time."""
+    from assistant.app import build_embedder
+
+    embedder = build_embedder(Settings(model_cache_dir=MODEL_CACHE), queries=True)
     embedder.warm_up()
     return embedder
 

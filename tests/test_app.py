@@ -98,3 +98,19 @@ def test_history_is_read_from_turns_or_json_dicts_and_checked():
     assert turns == [Turn("user", "Who?"), Turn("assistant", "NK. [1]")]
     with pytest.raises(ValueError, match='each history item needs "role"'):
         to_turns([{"role": "system", "content": "x"}])
+
+
+def test_int8_embeds_the_articles_and_fp32_the_questions_under_one_index_name(tmp_path):
+    """Building embedders loads nothing; on onnx-int8 the ask-time one runs the fp32 export,
+    and both carry the name the index records, so opening never looks like another index."""
+    from assistant.app import build_embedder, embedder_name_for
+    from assistant.store.backend import EmbeddingBackend
+
+    settings = Settings(model_cache_dir=tmp_path, embedding_backend="onnx-int8")
+    documents, queries = build_embedder(settings), build_embedder(settings, queries=True)
+    assert documents.prepare.backend == EmbeddingBackend.ONNX_INT8
+    assert queries.prepare.backend == EmbeddingBackend.ONNX
+    assert documents.name == queries.name == embedder_name_for(settings)
+    assert not any(tmp_path.iterdir())  # nothing exported or extracted yet
+    torch = Settings(model_cache_dir=tmp_path, embedding_backend="torch")
+    assert build_embedder(torch, queries=True).name == embedder_name_for(torch)

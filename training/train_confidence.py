@@ -96,17 +96,18 @@ def squad_articles(folder: Path) -> list[tuple[str, list[dict]]]:
     return articles
 
 
-def open_recording(settings: Settings, embedder) -> tuple[Assistant, Recorder]:
-    run_ingest(settings, embedder)
-    assistant = Assistant.open(settings=settings, embedder=embedder, confidence=UNFITTED)
+def open_recording(settings: Settings, embedders) -> tuple[Assistant, Recorder]:
+    """``embedders``: the ingest one and the query one, as the product uses them."""
+    run_ingest(settings, embedders[0])
+    assistant = Assistant.open(settings=settings, embedder=embedders[1], confidence=UNFITTED)
     recorder = Recorder(assistant.answerers[AnswerMode.EXTRACTIVE])
     assistant.answerers[AnswerMode.EXTRACTIVE] = recorder
     return assistant, recorder
 
 
-def squad_rows(work: Path, embedder, per_source: dict[str, list[dict]]) -> list[Row]:
+def squad_rows(work: Path, embedders, per_source: dict[str, list[dict]]) -> list[Row]:
     settings = Settings(corpus_dir=work / "squad", index_dir=work / "squad-index")
-    assistant, recorder = open_recording(settings, embedder)
+    assistant, recorder = open_recording(settings, embedders)
     rows = []
     for source, questions in per_source.items():
         for q in questions:
@@ -117,9 +118,9 @@ def squad_rows(work: Path, embedder, per_source: dict[str, list[dict]]) -> list[
     return rows
 
 
-def wikinews_rows(index_dir: Path, embedder) -> list[Row]:
+def wikinews_rows(index_dir: Path, embedders) -> list[Row]:
     settings = Settings(corpus_dir=WIKINEWS / "articles", index_dir=index_dir)
-    assistant, recorder = open_recording(settings, embedder)
+    assistant, recorder = open_recording(settings, embedders)
     rows = []
     for case in load_golden(WIKINEWS / "golden-dev.jsonl"):
         assistant.ask(case.question, list(case.history))
@@ -189,8 +190,9 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     rng = random.Random(args.seed)
-    embedder = build_embedder(Settings())
-    embedder.warm_up()
+    embedders = (build_embedder(Settings()), build_embedder(Settings(), queries=True))
+    for embedder in embedders:
+        embedder.warm_up()
     with tempfile.TemporaryDirectory(prefix="train-confidence-") as tmp:
         work = Path(tmp)
         articles = squad_articles(work / "squad")
@@ -203,8 +205,8 @@ def main() -> None:
                        args.squad_questions, len(pool["squad-train"]))),
                    "squad-held-out": rng.sample(pool["squad-held-out"], min(
                        args.held_out_questions, len(pool["squad-held-out"])))}
-        rows = squad_rows(work, embedder, sampled) + wikinews_rows(
-            args.wikinews_index or work / "wikinews-index", embedder)
+        rows = squad_rows(work, embedders, sampled) + wikinews_rows(
+            args.wikinews_index or work / "wikinews-index", embedders)
     train = [r for r in rows if r.source in ("squad-train", "wikinews-dev")]
     model = fit(train, args.seed)
     result = {

@@ -14,7 +14,7 @@ from tests.support import FIXTURES, MODEL_CACHE
 
 
 @pytest.fixture(scope="module", params=["embedded", "server"])
-def assistant(request, tmp_path_factory, real_embedder):
+def assistant(request, tmp_path_factory, real_embedder, real_query_embedder):
     root = tmp_path_factory.mktemp(f"e2e-{request.param}")
     corpus = root / "corpus"
     shutil.copytree(Settings().corpus_dir, corpus)
@@ -27,7 +27,7 @@ def assistant(request, tmp_path_factory, real_embedder):
     settings = Settings(**values)
     report = run_ingest(settings, real_embedder)
     assert report.skipped == [] and len(report.added) == 2
-    return Assistant.open(settings=settings, embedder=real_embedder)
+    return Assistant.open(settings=settings, embedder=real_query_embedder)
 
 
 def check_contract(result, corpus_dir):
@@ -136,10 +136,10 @@ def test_bad_history_is_a_clear_error(assistant):
         assistant.ask("Who denied it?", [{"role": "system", "content": "x"}])
 
 
-def test_python_api_opens_by_folders(assistant, real_embedder):
+def test_python_api_opens_by_folders(assistant, real_query_embedder):
     settings = assistant.settings
     reopened = Assistant.open(corpus_dir=settings.corpus_dir, index_dir=settings.index_dir,
-                              settings=settings, embedder=real_embedder)
+                              settings=settings, embedder=real_query_embedder)
     assert reopened.chunk_count == assistant.chunk_count > 0
     assert reopened.ask("Who denied the deployment?").to_dict()["short_answer"] == "North Korea"
 

@@ -43,7 +43,7 @@ def server():
 
 
 @pytest.fixture(scope="module")
-def assistants(tmp_path_factory, real_embedder, server):
+def assistants(tmp_path_factory, real_embedder, real_query_embedder, server):
     """The seed corpus, ingested once; one assistant asks the model to stream, one not."""
     root = tmp_path_factory.mktemp("llm")
     corpus = root / "corpus"
@@ -51,7 +51,7 @@ def assistants(tmp_path_factory, real_embedder, server):
     settings = _settings(root, corpus, server)
     run_ingest(settings, real_embedder)
     return {stream: Assistant.open(settings=settings.model_copy(update={"llm_stream": stream}),
-                                   embedder=real_embedder) for stream in (True, False)}
+                                   embedder=real_query_embedder) for stream in (True, False)}
 
 
 @pytest.fixture(params=[True, False], ids=["streaming", "not-streaming"])
@@ -161,7 +161,8 @@ def test_garbage_from_the_server_falls_back_with_a_note(llm):
     assert answer.verification.fallback == expected and expected in answer.note
 
 
-def test_an_unreachable_server_falls_back_with_a_note(assistants, real_embedder, tmp_path):
+def test_an_unreachable_server_falls_back_with_a_note(assistants, real_query_embedder,
+                                                      tmp_path):
     import socket
 
     with socket.socket() as probe:  # a port nothing listens on
@@ -169,7 +170,8 @@ def test_an_unreachable_server_falls_back_with_a_note(assistants, real_embedder,
         port = probe.getsockname()[1]
     settings = assistants[True].settings.model_copy(
         update={"llm_base_url": f"http://127.0.0.1:{port}/v1"})
-    answer = Assistant.open(settings=settings, embedder=real_embedder).ask(QUESTION, mode="llm")
+    answer = Assistant.open(settings=settings, embedder=real_query_embedder).ask(
+        QUESTION, mode="llm")
     assert answer.mode == "extractive" and answer.answer.startswith(DENIAL)
     assert answer.note == PROMPTS.render(
         "llm_fallback", reason="the model's server could not be reached")
@@ -243,7 +245,7 @@ def test_a_failed_condense_falls_back_to_the_follow_up_rule(llm):
 
 
 @pytest.fixture(scope="module")
-def planted(tmp_path_factory, real_embedder, server):
+def planted(tmp_path_factory, real_embedder, real_query_embedder, server):
     """The seed article with an instruction planted in its second paragraph."""
     root = tmp_path_factory.mktemp("planted")
     corpus = root / "corpus"
@@ -255,7 +257,7 @@ def planted(tmp_path_factory, real_embedder, server):
     article.write_text(text.replace(anchor, f" {PLANTED}{anchor}", 1), encoding="utf-8")
     settings = _settings(root, corpus, server)
     run_ingest(settings, real_embedder)
-    return Assistant.open(settings=settings, embedder=real_embedder)
+    return Assistant.open(settings=settings, embedder=real_query_embedder)
 
 
 @pytest.mark.parametrize("question", [
@@ -354,13 +356,14 @@ def test_llm_mode_without_a_model_is_a_one_line_error(assistants):
                            "ASSISTANT_LLM_MODEL_PATH (a GGUF file)\n")
 
 
-def test_the_prompt_is_trimmed_to_the_context_window_or_not_sent(assistants, real_embedder,
-                                                                  server):
+def test_the_prompt_is_trimmed_to_the_context_window_or_not_sent(assistants,
+                                                                 real_query_embedder, server):
     server.replies.clear()
     server.requests.clear()
     settings = assistants[True].settings
     small = Assistant.open(settings=settings.model_copy(update={
-        "llm_context_window": 700, "llm_max_answer_tokens": 200}), embedder=real_embedder)
+        "llm_context_window": 700, "llm_max_answer_tokens": 200}),
+        embedder=real_query_embedder)
     server.script(Reply(f"{FAITHFUL} [1]."))
     answer = small.ask(QUESTION, mode="llm")
     check = answer.verification
@@ -369,7 +372,8 @@ def test_the_prompt_is_trimmed_to_the_context_window_or_not_sent(assistants, rea
     sent = server.requests[-1]["messages"][1]["content"]
     assert sent.count("<passage n=") == check.passages_in_prompt
     tiny = Assistant.open(settings=settings.model_copy(update={
-        "llm_context_window": 600, "llm_max_answer_tokens": 500}), embedder=real_embedder)
+        "llm_context_window": 600, "llm_max_answer_tokens": 500}),
+        embedder=real_query_embedder)
     requests = len(server.requests)
     answer = tiny.ask(QUESTION, mode="llm")
     assert answer.mode == "extractive" and answer.answer.startswith(DENIAL)

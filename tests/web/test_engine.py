@@ -22,11 +22,11 @@ def settings(tmp_path_factory, real_embedder):
     return settings
 
 
-def test_the_engine_process_answers_like_the_assistant(settings, real_embedder):
+def test_the_engine_process_answers_like_the_assistant(settings, real_query_embedder):
     engine = EngineProcess(settings)
     try:
         engine.wait_ready()
-        local = Assistant.open(settings=settings, embedder=real_embedder)
+        local = Assistant.open(settings=settings, embedder=real_query_embedder)
         assert (engine.article_count, engine.chunk_count) == (1, local.chunk_count)
         answer = engine.ask("Who denied the deployment?")
         expected = local.ask("Who denied the deployment?")
