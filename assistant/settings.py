@@ -83,8 +83,9 @@ class StoreSettings(BaseSettings):
             None if data.get("embedding_model_path") else DEFAULT_MODEL_SHA256,
             cpu_quantization()),
         description="How the embedding model runs: torch (sentence-transformers, fp32), onnx "
-        "(ONNX Runtime, fp32) or onnx-int8 (ONNX Runtime, int8 weights, the config that fits "
-        "the CPU). Unset: onnx-int8 on CPUs with AVX512-VNNI or 64-bit ARM, onnx otherwise.",
+        "(ONNX Runtime, fp32) or onnx-int8 (ONNX Runtime: the articles with int8 weights in the "
+        "config that fits the CPU, questions in fp32). Unset: onnx-int8 on CPUs with "
+        "AVX512-VNNI or 64-bit ARM, onnx otherwise.",
     )
     embedding_threads: int | None = Field(
         None, ge=1, description="Threads one embedding call uses on the onnx backends; unset "
