@@ -24,7 +24,7 @@ from assistant.prompts import Prompts
 from assistant.retrieval.followup import ResolvedQuestion
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import Settings
-from assistant.store.chroma import ChromaStore, open_client
+from assistant.store.chroma import ChromaStore, open_client, server_address
 from assistant.store.embedding import (
     DEFAULT_MODEL_NAME,
     Embedder,
@@ -46,7 +46,8 @@ def build_embedder(settings: Settings) -> SentenceTransformerEmbedder:
 
 def build_store(settings: Settings, embedder: Embedder) -> ChromaStore:
     return ChromaStore(open_client(settings), settings.collection,
-                       fingerprint(settings, embedder.name))
+                       fingerprint(settings, embedder.name), server_address(settings),
+                       settings.chroma_retry_s)
 
 
 def run_ingest(settings: Settings, embedder: Embedder | None = None,
