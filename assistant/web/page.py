@@ -117,10 +117,12 @@ def build_page(engine: Engine, examples: Sequence[str]) -> gr.Blocks:
         page.load(lambda: intro_html(engine), None, intro, api_visibility="private")
         outputs = [chat, sources, conversation, question]
         inputs = [question, conversation, mode]
-        question.submit(respond, inputs, outputs, api_name="ask")
-        ask.click(respond, inputs, outputs, api_visibility="private")
+        # The three ways to ask share one concurrency group, so ui_concurrency_limit bounds
+        # the questions answered at once however they were asked.
+        question.submit(respond, inputs, outputs, api_name="ask", concurrency_id="answer")
+        ask.click(respond, inputs, outputs, api_visibility="private", concurrency_id="answer")
         chat.example_select(_example_text, None, question, api_visibility="private").then(
-            respond, inputs, outputs, api_visibility="private")
+            respond, inputs, outputs, api_visibility="private", concurrency_id="answer")
         new.click(lambda: ([], sources_html([], engine.chunk), Conversation(), ""), None,
                   outputs, api_name="new_conversation")
         chat.clear(lambda: (sources_html([], engine.chunk), Conversation()), None,

@@ -82,6 +82,8 @@ def test_queue_limits_come_from_settings_and_share_stays_off(served):
     page, _, _ = served
     assert page._queue.max_size == 5
     assert page._queue.default_concurrency_limit == 3
+    answering = {f.api_name for f in page.fns.values() if f.concurrency_id == "answer"}
+    assert answering == {"ask", "respond", "respond_1"}  # Enter, the button, an example
     assert page.share is False
     assert page.config["components"]  # the page was built and is being served
 
