@@ -43,21 +43,22 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of one process, in MB (0 if it has gone)."""
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """Resident memory of one process in MB: now (``VmRSS``) or at its peak (``VmHWM``);
+    0 if it has gone."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return 0.0
 
 
-def tree_rss_mb(pid: int) -> float:
+def tree_rss_mb(pid: int, field: str = "VmRSS") -> float:
     """Resident memory of a process and all its children, in MB (shared pages counted in each
     process, as ``ps`` does: an upper bound)."""
-    return round(sum(rss_mb(p) for p in [pid, *descendants(pid)]), 1)
+    return round(sum(rss_mb(p, field) for p in [pid, *descendants(pid)]), 1)
 
 
 def wait_for_port(port: int, process: subprocess.Popen, timeout: float, log: Path) -> None:
