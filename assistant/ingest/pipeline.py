@@ -135,48 +135,64 @@ class Ingestor:
             report.rebuilt = True
         self._reconcile(manifest)
         current = {a.doc_id for a in articles}
-        for doc_id in sorted(set(manifest.articles) - current):
-            self.store.delete_article(doc_id)
-            del manifest.articles[doc_id]
+        removed = sorted(set(manifest.articles) - current)
+        if removed:
+            self.store.delete_articles(removed)
+            for doc_id in removed:
+                del manifest.articles[doc_id]
             manifest.save()
-            report.removed.append(doc_id)
+            report.removed.extend(removed)
         todo = [a for a in articles if not manifest.holds(a.doc_id, a.content_hash)]
         report.unchanged = sorted(current - {a.doc_id for a in todo})
         for group in self._groups(self._progress(todo)):
-            vectors = self.embedder.embed([s.text for _, _, sentences in group
-                                           for s in sentences])
-            row = 0
-            for article, chunks, sentences in group:
-                known = article.doc_id in manifest.articles
-                self.store.delete_article(article.doc_id)
-                if not chunks:
-                    report.skipped.append(Skipped(article.doc_id, "no article prose found"))
-                    manifest.articles.pop(article.doc_id, None)
-                else:
-                    own = vectors[row : row + len(sentences)]
-                    row += len(sentences)
-                    self.store.put_article(chunks, chunk_vectors(chunks, sentences, own),
-                                           sentences, own)
-                    manifest.articles[article.doc_id] = ManifestEntry(article.content_hash,
-                                                                      len(chunks))
-                    report.chunks_embedded += len(chunks)
-                    (report.updated if known else report.added).append(article.doc_id)
-                manifest.save()
+            self._store_group(group, manifest, report)
+            manifest.save()
         manifest.save()  # also records a rebuild or reconcile that left nothing to embed
         report.chunks_total = manifest.total_chunks()
         return report
+
+    def _store_group(self, group: list[Prepared], manifest: Manifest,
+                     report: IngestReport) -> None:
+        """Embed a group's sentences in one call and replace its articles in Chroma with one
+        delete and one write: per-article writes cost more than the model on small articles.
+        The manifest records the articles only once they are stored."""
+        vectors = self.embedder.embed([s.text for _, _, sentences in group for s in sentences])
+        self.store.delete_articles([article.doc_id for article, _, _ in group])
+        stored: list[tuple[Article, list[Chunk]]] = []
+        chunk_rows: list[np.ndarray] = []
+        row = 0
+        for article, chunks, sentences in group:
+            own = vectors[row : row + len(sentences)]
+            row += len(sentences)
+            if not chunks:
+                report.skipped.append(Skipped(article.doc_id, "no article prose found"))
+                manifest.articles.pop(article.doc_id, None)
+                continue
+            chunk_rows.append(chunk_vectors(chunks, sentences, own))
+            stored.append((article, chunks))
+        if stored:
+            self.store.put_articles([c for _, chunks in stored for c in chunks],
+                                    np.concatenate(chunk_rows),
+                                    [s for _, _, sentences in group for s in sentences],
+                                    vectors)
+        for article, chunks in stored:
+            known = article.doc_id in manifest.articles
+            manifest.articles[article.doc_id] = ManifestEntry(article.content_hash, len(chunks))
+            report.chunks_embedded += len(chunks)
+            (report.updated if known else report.added).append(article.doc_id)
 
     def _reconcile(self, manifest: Manifest) -> None:
         """After an interrupted run, forget articles whose stored entries don't match."""
         if self.store.count() == manifest.total_chunks():
             return
         counts = self.store.chunk_counts_by_article()
-        for doc_id in set(counts) - set(manifest.articles):
-            self.store.delete_article(doc_id)
-        for doc_id, entry in list(manifest.articles.items()):
-            if counts.get(doc_id) != entry.chunks:
-                del manifest.articles[doc_id]
-                self.store.delete_article(doc_id)
+        broken = sorted(doc_id for doc_id, entry in manifest.articles.items()
+                        if counts.get(doc_id) != entry.chunks)
+        for doc_id in broken:
+            del manifest.articles[doc_id]
+        stray = sorted(set(counts) - set(manifest.articles))
+        if stray or broken:
+            self.store.delete_articles(sorted(set(stray) | set(broken)))
 
     def _prepare(self, article: Article) -> tuple[Article, list[Chunk], list[Sentence]]:
         spans = article_sentences(article, self.count_tokens, self.settings.chunk_size)

@@ -9,18 +9,19 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
-from scipy import sparse
 
 from assistant.text.lexical import terms
 
 
 class BM25:
-    """Okapi BM25 over a fixed list of texts, as one sparse matrix."""
+    """Okapi BM25 over a fixed list of texts, as one posting list per term (the texts that
+    hold it and its weight in each). Plain NumPy: scipy.sparse would add most of a second to
+    the start of every process that answers a question."""
 
     def __init__(self, texts: list[str], k1: float = 1.2, b: float = 0.75) -> None:
         self.vocabulary: dict[str, int] = {}
         rows: list[int] = []
-        cols: list[int] = []
+        columns: list[int] = []
         counts: list[int] = []
         lengths = np.zeros(len(texts), dtype=np.float32)
         for row, text in enumerate(texts):
@@ -28,25 +29,31 @@ class BM25:
             lengths[row] = sum(bag.values())
             for term, count in bag.items():
                 rows.append(row)
-                cols.append(self.vocabulary.setdefault(term, len(self.vocabulary)))
+                columns.append(self.vocabulary.setdefault(term, len(self.vocabulary)))
                 counts.append(count)
         n_docs = max(len(texts), 1)
-        tf = sparse.csr_matrix((np.asarray(counts, dtype=np.float32), (rows, cols)),
-                               shape=(len(texts), max(len(self.vocabulary), 1)))
-        doc_freq = np.bincount(cols, minlength=tf.shape[1]).astype(np.float32)
-        self.idf = np.log(1.0 + (n_docs - doc_freq + 0.5) / (doc_freq + 0.5))
+        row_of = np.asarray(rows, dtype=np.int64)
+        column_of = np.asarray(columns, dtype=np.int64)
+        tf = np.asarray(counts, dtype=np.float32)
+        doc_freq = np.bincount(column_of, minlength=max(len(self.vocabulary), 1))
+        self.idf = np.log(1.0 + (n_docs - doc_freq + 0.5) / (doc_freq + 0.5)).astype(np.float32)
         average = float(lengths.mean()) if len(texts) else 1.0
         norm = k1 * (1 - b + b * lengths / max(average, 1e-9))
-        tf = tf.tocoo()
-        weights = tf.data * (k1 + 1) / (tf.data + norm[tf.row]) * self.idf[tf.col]
-        self.matrix = sparse.csc_matrix((weights, (tf.row, tf.col)), shape=tf.shape)
+        weights = tf * (k1 + 1) / (tf + norm[row_of]) * self.idf[column_of]
+        by_term = np.argsort(column_of, kind="stable")
+        self._rows = row_of[by_term]
+        self._weights = weights[by_term].astype(np.float32)
+        self._starts = np.concatenate([[0], np.cumsum(doc_freq)])
         self.size = len(texts)
 
     def scores(self, query: str) -> np.ndarray:
-        columns = [self.vocabulary[t] for t in set(terms(query)) if t in self.vocabulary]
-        if not columns or self.size == 0:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self.matrix[:, columns].sum(axis=1)).ravel()
+        scores = np.zeros(self.size, dtype=np.float32)
+        for term in set(terms(query)):
+            column = self.vocabulary.get(term)
+            if column is not None:  # a term occurs once per text: no repeated rows to add
+                start, end = self._starts[column], self._starts[column + 1]
+                scores[self._rows[start:end]] += self._weights[start:end]
+        return scores
 
     def top(self, query: str, n: int) -> list[int]:
         """Indices of the ``n`` best-scoring texts with a positive score, best first."""

@@ -130,17 +130,23 @@ class ChromaStore:
     def count(self) -> int:
         return self.chunks.count()
 
-    def put_article(self, chunks: list[Chunk], chunk_vectors: np.ndarray,
-                    sentences: list[Sentence], sentence_vectors: np.ndarray) -> None:
+    def put_articles(self, chunks: list[Chunk], chunk_vectors: np.ndarray,
+                     sentences: list[Sentence], sentence_vectors: np.ndarray) -> None:
+        """Write the chunks and sentences of any number of articles; each Chroma write has a
+        fixed cost, so ingest writes many articles at once."""
         _upsert(self.chunks, [c.chunk_id for c in chunks], chunk_vectors,
                 [c.text for c in chunks], [_chunk_metadata(c) for c in chunks])
         _upsert(self.sentences, [s.sentence_id for s in sentences], sentence_vectors,
                 [s.text for s in sentences],
                 [{"doc_id": s.doc_id, "start": s.start, "end": s.end} for s in sentences])
 
-    def delete_article(self, doc_id: str) -> None:
-        self.chunks.delete(where={"doc_id": doc_id})
-        self.sentences.delete(where={"doc_id": doc_id})
+    def delete_articles(self, doc_ids: list[str]) -> None:
+        """Remove every entry of these articles, in one call per collection."""
+        for start in range(0, len(doc_ids), _PAGE):
+            page = doc_ids[start:start + _PAGE]
+            where = {"doc_id": page[0]} if len(page) == 1 else {"doc_id": {"$in": page}}
+            self.chunks.delete(where=where)
+            self.sentences.delete(where=where)
 
     def chunk_counts_by_article(self) -> dict[str, int]:
         counts: dict[str, int] = {}

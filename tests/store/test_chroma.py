@@ -29,9 +29,9 @@ def test_an_article_round_trips_and_is_found_by_its_vector(backend):
     store.reset()
     chunks, sentences = stored_article("a.txt", embedder)
     vectors = embedder.embed([s.text for s in sentences])
-    store.put_article(chunks, embedder.embed([TEXT]), sentences, vectors)
+    store.put_articles(chunks, embedder.embed([TEXT]), sentences, vectors)
     other, other_sentences = stored_article("b.txt", embedder)
-    store.put_article(other, -embedder.embed([TEXT]), other_sentences,
+    store.put_articles(other, -embedder.embed([TEXT]), other_sentences,
                       embedder.embed([s.text for s in other_sentences]))
     assert store.count() == 2 and store.chunk_counts_by_article() == {"a.txt": 1, "b.txt": 1}
     assert store.all_chunks()[0] == chunks[0]
@@ -39,9 +39,25 @@ def test_an_article_round_trips_and_is_found_by_its_vector(backend):
     found = store.sentence_vectors([sentences[1].sentence_id, "s-absent"])
     assert list(found) == [sentences[1].sentence_id]
     assert np.allclose(found[sentences[1].sentence_id], vectors[1], atol=1e-6)
-    store.delete_article("a.txt")
+    store.delete_articles(["a.txt"])
     assert store.chunk_counts_by_article() == {"b.txt": 1}
     assert store.sentence_vectors([sentences[0].sentence_id]) == {}
+
+
+def test_many_articles_are_written_and_deleted_in_one_call_each(backend):
+    embedder = FakeEmbedder()
+    store = build_store(backend(), embedder)
+    store.reset()
+    articles = [stored_article(f"{n}.txt", embedder) for n in range(3)]
+    chunks = [c for article_chunks, _ in articles for c in article_chunks]
+    sentences = [s for _, article_sentences in articles for s in article_sentences]
+    store.put_articles(chunks, embedder.embed([c.text for c in chunks]), sentences,
+                       embedder.embed([s.text for s in sentences]))
+    assert store.chunk_counts_by_article() == {"0.txt": 1, "1.txt": 1, "2.txt": 1}
+    store.delete_articles(["0.txt", "2.txt"])
+    assert store.chunk_counts_by_article() == {"1.txt": 1}
+    assert set(store.sentence_vectors([s.sentence_id for s in sentences])) == {
+        s.sentence_id for s in sentences if s.doc_id == "1.txt"}
 
 
 def test_the_fingerprint_is_kept_with_the_collections(backend):
