@@ -25,7 +25,7 @@ from assistant.retrieval.followup import ResolvedQuestion
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import Settings
 from assistant.store.backend import EmbeddingBackend, embedder_name
-from assistant.store.chroma import ChromaStore, open_client
+from assistant.store.chroma import ChromaStore, open_client, server_address
 from assistant.store.embedding import (
     DEFAULT_MODEL_NAME,
     DEFAULT_MODEL_SHA256,
@@ -64,7 +64,8 @@ def build_embedder(settings: Settings, queries: bool = False) -> Embedder:
 
 def build_store(settings: Settings, embedder: Embedder) -> ChromaStore:
     return ChromaStore(open_client(settings), settings.collection,
-                       fingerprint(settings, embedder.name))
+                       fingerprint(settings, embedder.name), server_address(settings),
+                       settings.chroma_retry_s)
 
 
 def run_ingest(settings: Settings, embedder: Embedder | None = None,

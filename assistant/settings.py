@@ -69,6 +69,11 @@ class StoreSettings(BaseSettings):
         description="Port of the Chroma server.",
         validation_alias=AliasChoices("chroma_port", "CHROMA_PORT", "ASSISTANT_CHROMA_PORT"),
     )
+    chroma_retry_s: float = Field(
+        3.0, ge=0,
+        description="How long a question keeps retrying a Chroma server that stopped "
+        "answering (restarting, say) before it fails with a message.",
+    )
     embedding_model_path: Path | None = Field(
         None,
         description="Folder of another sentence-transformers model; unset means the packaged "

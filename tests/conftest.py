@@ -7,15 +7,13 @@ import hashlib
 import os
 import shutil
 import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from assistant.settings import Settings
-from tests.support import MODEL_CACHE, PROJECT_ROOT, FakeEmbedder, free_port
+from benchmarks.processes import ChromaServer
+from tests.support import MODEL_CACHE, PROJECT_ROOT, FakeEmbedder
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -95,31 +93,10 @@ def seed_corpus(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
     """A real Chroma server (`chroma run`) on loopback for the whole session."""
-    port = free_port()
-    data = tmp_path_factory.mktemp("chroma-server")
-    chroma = Path(sys.executable).parent / "chroma"
-    log = (data / "server.log").open("w")
-    process = subprocess.Popen([str(chroma), "run", "--path", str(data / "db"), "--host",
-                                "127.0.0.1", "--port", str(port)], stdout=log,
-                               stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                output = (data / "server.log").read_text()
-                raise RuntimeError(f"chroma run did not start: {output}") from None
-            time.sleep(0.2)
-    yield ("127.0.0.1", port)
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "db")
+    server.start()
+    yield (server.host, server.port)
+    server.stop()
 
 
 @pytest.fixture(params=["embedded", "server"])

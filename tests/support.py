@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -119,3 +121,14 @@ MADE_UP_ARTICLES = {
               "Heavy rain flooded the harbour of Busan on Tuesday. Fishermen said the storm was "
               "the worst in a decade."),
 }
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 120.0,
+               what: str = "the condition") -> None:
+    """Poll ``condition`` until it holds; fail with ``what`` if it never does. A bound on a
+    wait, never a check on how long something took."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.05)

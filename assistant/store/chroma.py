@@ -3,23 +3,39 @@
 Two collections per corpus: ``<name>-chunks`` (what retrieval searches) and
 ``<name>-sentences`` (sentence vectors the answerer uses to pick what to quote). Both carry the
 article id in their metadata so an article's entries can be replaced or removed together.
+
+On a Chroma server, the reads a question makes are retried for a few seconds when the server
+stops answering, so a server restart costs a short wait rather than failed questions; past that
+they fail with a one-line ``StoreError``. The HTTP client reconnects on its own once the server
+is back.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
+import httpx
 import numpy as np
 
 from assistant.models import Chunk, Sentence, Span
 from assistant.settings import Settings
 
 _PAGE = 1000
+_T = TypeVar("_T")
+# What a Chroma server that is down or restarting looks like to its HTTP client.
+UNREACHABLE = (httpx.TransportError, ConnectionError)
 
 
 class StoreError(Exception):
     """Chroma cannot be reached or opened; the message says what to check."""
+
+
+def server_address(settings: Settings) -> str | None:
+    """``host:port`` of the Chroma server the settings name, or None for the embedded store."""
+    return f"{settings.chroma_host}:{settings.chroma_port}" if settings.uses_server else None
 
 
 def open_client(settings: Settings):
@@ -46,14 +62,39 @@ def open_client(settings: Settings):
 
 
 class ChromaStore:
-    """Reads and writes the chunk and sentence collections of one corpus."""
+    """Reads and writes the chunk and sentence collections of one corpus.
 
-    def __init__(self, client, name: str, fingerprint: str) -> None:
+    ``server`` (``host:port``) names a Chroma server in messages; ``retry_s`` is how long a
+    question's reads keep retrying it while it does not answer.
+    """
+
+    def __init__(self, client, name: str, fingerprint: str, server: str | None = None,
+                 retry_s: float = 0.0, sleep: Callable[[float], None] = time.sleep) -> None:
         self._client = client
         self.name = name
         self.fingerprint = fingerprint
+        self.server = server
+        self.retry_s = retry_s
+        self._sleep = sleep
         self._chunks = None
         self._sentences = None
+
+    def _retried(self, read: Callable[[], _T]) -> _T:
+        """``read()``, retried with growing pauses for up to ``retry_s`` while the server is
+        unreachable; then a ``StoreError`` that says so in one line."""
+        waited, pause = 0.0, 0.1
+        while True:
+            try:
+                return read()
+            except UNREACHABLE as error:
+                if waited + pause > self.retry_s:
+                    raise StoreError(
+                        f"the Chroma server at {self.server or 'the configured address'} does "
+                        f"not answer ({type(error).__name__}); check that `chroma run` is up"
+                    ) from error
+                self._sleep(pause)
+                waited += pause
+                pause = min(pause * 2, 1.0)
 
     def _collection(self, suffix: str):
         return self._client.get_or_create_collection(
@@ -123,17 +164,21 @@ class ChromaStore:
         return chunks
 
     def nearest_chunks(self, vector: np.ndarray, n: int) -> list[str]:
-        total = self.chunks.count()
-        if total == 0:
-            return []
-        found = self.chunks.query(query_embeddings=[vector], n_results=min(n, total),
-                                  include=[])
-        return list(found["ids"][0])
+        def query() -> list[str]:
+            total = self.chunks.count()
+            if total == 0:
+                return []
+            found = self.chunks.query(query_embeddings=[vector], n_results=min(n, total),
+                                      include=[])
+            return list(found["ids"][0])
+
+        return self._retried(query)
 
     def sentence_vectors(self, sentence_ids: list[str]) -> dict[str, np.ndarray]:
         if not sentence_ids:
             return {}
-        found = self.sentences.get(ids=sentence_ids, include=["embeddings"])
+        found = self._retried(lambda: self.sentences.get(ids=sentence_ids,
+                                                         include=["embeddings"]))
         return {i: np.asarray(v, dtype=np.float32)
                 for i, v in zip(found["ids"], found["embeddings"], strict=True)}
 

@@ -18,11 +18,15 @@ import gradio as gr
 from assistant.models import Answer, AnswerMode, Chunk, Turn
 from assistant.prompts import Prompts
 from assistant.settings import Settings
+from assistant.web.engine import EngineError, Failure
 from assistant.web.render import answer_html, answer_pieces, error_html, escape, sources_html
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
 TITLE = '<h1 class="page-title">News coverage assistant</h1>'
+# The note shown in place of an answer, by why the engine could not answer.
+FAILURE_NOTES = {Failure.ERROR: "engine_error", Failure.STORE_UNREACHABLE: "store_unreachable",
+                 Failure.ENGINE_STOPPED: "engine_restarted"}
 
 
 class Engine(Protocol):
@@ -104,16 +108,21 @@ def build_page(engine: Engine, examples: Sequence[str]) -> gr.Blocks:
                         visible=engine.settings.llm_configured, elem_id="mode",
                     )
                     new = gr.Button("New conversation", elem_id="new-conversation", size="sm")
+                # Shown by page.js while the queue is full and turns questions away.
+                gr.HTML(f'<div class="busy-note" role="status">{escape(prompts.render("busy"))}'
+                        "</div>", elem_id="busy", padding=False)
             with gr.Column(scale=2, elem_id="sources-column"):
                 sources = gr.HTML(sources_html([], engine.chunk), label="Sources",
                                   elem_id="sources", padding=False)
         page.load(lambda: intro_html(engine), None, intro, api_visibility="private")
         outputs = [chat, sources, conversation, question]
         inputs = [question, conversation, mode]
-        question.submit(respond, inputs, outputs, api_name="ask")
-        ask.click(respond, inputs, outputs, api_visibility="private")
+        # The three ways to ask share one concurrency group, so ui_concurrency_limit bounds
+        # the questions answered at once however they were asked.
+        question.submit(respond, inputs, outputs, api_name="ask", concurrency_id="answer")
+        ask.click(respond, inputs, outputs, api_visibility="private", concurrency_id="answer")
         chat.example_select(_example_text, None, question, api_visibility="private").then(
-            respond, inputs, outputs, api_visibility="private")
+            respond, inputs, outputs, api_visibility="private", concurrency_id="answer")
         new.click(lambda: ([], sources_html([], engine.chunk), Conversation(), ""), None,
                   outputs, api_name="new_conversation")
         chat.clear(lambda: (sources_html([], engine.chunk), Conversation()), None,
@@ -158,9 +167,14 @@ def _responder(engine: Engine, prompts: Prompts) -> Callable[..., Iterator[tuple
                     # until the answer is complete, then the passage around it.
                     yield shown + [reply], sources_html(conversation.answers + [answer],
                                                         _quote_only), conversation, ""
-        except Exception:  # noqa: BLE001 - the page must stay usable whatever the engine does
-            log.exception("answering %r failed", message[:200])
-            failed = {"role": "assistant", "content": error_html(prompts.render("engine_error"))}
+        except Exception as error:  # noqa: BLE001 - the page stays usable whatever happens
+            kind = error.kind if isinstance(error, EngineError) else Failure.ERROR
+            if kind == Failure.ERROR:
+                log.exception("answering %r failed", message[:200])
+            else:  # expected trouble, said in one line by the engine
+                log.warning("answering %r failed: %s", message[:200], error)
+            failed = {"role": "assistant",
+                      "content": error_html(prompts.render(FAILURE_NOTES[kind]))}
             conversation = replace(conversation, messages=shown + [failed])
             yield conversation.messages, panel, conversation, ""
             return

@@ -5,55 +5,21 @@ from __future__ import annotations
 
 import shutil
 import statistics
-import subprocess
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 from gradio_client import Client
 
-from tests.support import FIXTURES, PROJECT_ROOT, free_port
-from tests.test_cli import ASSISTANT, environment
+from tests.e2e.serving import serving
+from tests.support import FIXTURES, PROJECT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync"]
-
-
-@contextmanager
-def serving(root: Path, corpus: Path, **env: str) -> Iterator[str]:
-    """`assistant serve` over ``corpus`` on a free port, until the block ends; yields its URL."""
-    port = free_port()
-    log = (root / "serve.log").open("w")
-    process = subprocess.Popen(
-        [str(ASSISTANT), "serve", "--ingest-if-stale", "--port", str(port)], stdout=log,
-        stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
-        env=environment(ASSISTANT_CORPUS=str(corpus), ASSISTANT_INDEX=str(root / "index"),
-                        **env))
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            output = (root / "serve.log").read_text()
-            raise RuntimeError(f"assistant serve did not start:\n{output}")
-        time.sleep(0.3)
-    try:
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +29,8 @@ def server(tmp_path_factory):
     corpus = root / "corpus"
     shutil.copytree(PROJECT_ROOT / "corpus", corpus)
     shutil.copy(FIXTURES / "hostile_markup.md", corpus)
-    with serving(root, corpus) as url:
-        yield url, corpus
+    with serving(root, corpus) as served:
+        yield served.url, corpus
 
 
 def bot_text(chat: list[dict]) -> str:

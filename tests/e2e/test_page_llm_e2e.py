@@ -13,7 +13,8 @@ import pytest
 from gradio_client import Client
 
 from assistant.prompts import Prompts
-from tests.e2e.test_page_e2e import ask, bot_text, browser, last_answer, open_page, serving
+from tests.e2e.serving import serving
+from tests.e2e.test_page_e2e import ask, bot_text, browser, last_answer, open_page
 from tests.llm_server import HALLUCINATION, Reply, ScriptedLLM
 from tests.support import PROJECT_ROOT
 
@@ -37,8 +38,8 @@ def page_url(tmp_path_factory, model):
     corpus = root / "corpus"
     shutil.copytree(PROJECT_ROOT / "corpus", corpus)
     with serving(root, corpus, ASSISTANT_ANSWER_MODE="llm", ASSISTANT_LLM_BASE_URL=model.url,
-                 ASSISTANT_LLM_MODEL="scripted-model", ASSISTANT_LLM_TIMEOUT_S="30") as url:
-        yield url
+                 ASSISTANT_LLM_MODEL="scripted-model", ASSISTANT_LLM_TIMEOUT_S="30") as served:
+        yield served.url
 
 
 def test_written_answers_appear_sentence_by_sentence_once_checked(page_url, model, browser):

@@ -3,10 +3,13 @@ articles are written, read back, searched, replaced and deleted."""
 
 from __future__ import annotations
 
+import httpx
 import numpy as np
+import pytest
 
 from assistant.app import build_store
 from assistant.models import Chunk, Sentence, Span
+from assistant.store.chroma import ChromaStore, StoreError
 from tests.support import FakeEmbedder
 
 TEXT = "North Korea denied sending troops. Seoul said 1,500 troops went."
@@ -63,3 +66,57 @@ def test_the_fingerprint_is_kept_with_the_collections(backend):
     assert store.stored_fingerprint() == store.fingerprint
     assert build_store(backend(chunk_size=100), FakeEmbedder()).stored_fingerprint() == \
         store.fingerprint  # a store made with other settings reads the fingerprint on file
+
+
+class FlakyCollection:
+    """A collection whose server is down for its first ``down`` calls; records every call."""
+
+    def __init__(self, down: int) -> None:
+        self.down = down
+        self.calls: list[str] = []
+
+    def _call(self, name: str):
+        self.calls.append(name)
+        if len(self.calls) <= self.down:
+            raise httpx.ConnectError("[Errno 111] Connection refused")
+
+    def count(self) -> int:
+        self._call("count")
+        return 3
+
+    def query(self, **_) -> dict:
+        self._call("query")
+        return {"ids": [["c1", "c2"]]}
+
+    def get(self, ids, **_) -> dict:
+        self._call("get")
+        return {"ids": ids, "embeddings": [[1.0, 0.0]] * len(ids)}
+
+
+class FlakyClient:
+    def __init__(self, down: int) -> None:
+        self.collection = FlakyCollection(down)
+
+    def get_or_create_collection(self, *_, **__) -> FlakyCollection:
+        return self.collection
+
+
+def test_a_restarting_server_is_retried_then_reported_in_one_line():
+    pauses: list[float] = []
+    store = ChromaStore(FlakyClient(down=2), "news", "fp", "127.0.0.1:8000", retry_s=3.0,
+                        sleep=pauses.append)
+    assert store.nearest_chunks(np.zeros(2), 5) == ["c1", "c2"]
+    assert store._client.collection.calls == ["count", "count", "count", "query"]
+    assert pauses == [0.1, 0.2]
+
+    pauses.clear()
+    down = ChromaStore(FlakyClient(down=100), "news", "fp", "127.0.0.1:8000", retry_s=3.0,
+                       sleep=pauses.append)
+    with pytest.raises(StoreError) as failure:
+        down.sentence_vectors(["s1"])
+    message = str(failure.value)
+    assert message == ("the Chroma server at 127.0.0.1:8000 does not answer (ConnectError); "
+                       "check that `chroma run` is up")
+    assert "\n" not in message and sum(pauses) <= 3.0 and len(pauses) >= 3
+    assert ChromaStore(FlakyClient(down=0), "news", "fp").sentence_vectors(["s1"])["s1"].shape \
+        == (2,)

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+
 import pytest
 
 from assistant.app import Assistant, run_ingest
-from assistant.web.engine import EngineError, EngineProcess
+from assistant.web.engine import (
+    MAX_FAILED_STARTS,
+    EngineError,
+    EngineProcess,
+    Failed,
+    Failure,
+)
+from tests.support import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +96,63 @@ def test_a_written_answer_streams_through_the_engine_and_a_dropped_stream_leaves
     finally:
         engine.close()
         model.close()
+
+
+def test_a_killed_engine_is_replaced_and_the_question_it_was_answering_says_so(settings):
+    engine = EngineProcess(settings)
+    try:
+        engine.wait_ready()
+        first = engine.pid
+        os.kill(first, signal.SIGSTOP)  # hold the question inside the engine
+        failures: list[EngineError] = []
+
+        def ask() -> None:
+            try:
+                engine.ask("Who denied the deployment?")
+            except EngineError as error:
+                failures.append(error)
+
+        asking = threading.Thread(target=ask)
+        asking.start()
+        wait_until(engine._lock.locked, what="the question to reach the engine")
+        os.kill(first, signal.SIGKILL)
+        asking.join(timeout=120)
+        assert [(str(e), e.kind) for e in failures] == [
+            ("the engine process stopped; a new one is starting", Failure.ENGINE_STOPPED)]
+        assert engine.pid != first and engine.restarts == 1
+        assert engine.ask("Who denied the deployment?").short_answer == "North Korea"
+
+        second = engine.pid
+        os.kill(second, signal.SIGKILL)  # while idle: replaced before anyone asks
+        wait_until(lambda: engine.restarts == 2, what="a new engine")
+        assert engine.pid != second
+        assert engine.ask("Who is Robert Wood?").short_answer
+    finally:
+        engine.close()
+    assert not engine._process.is_alive() and engine.restarts == 2
+
+
+def _dies_while_loading(connection, settings) -> None:
+    os._exit(3)
+
+
+def test_an_engine_that_keeps_dying_while_loading_is_not_restarted_forever(settings):
+    engine = EngineProcess(settings, target=_dies_while_loading)
+    try:
+        wait_until(lambda: engine._broken, what="the engine to be given up")
+        assert engine.restarts == MAX_FAILED_STARTS - 1
+        with pytest.raises(EngineError, match="stopped 3 times while loading") as failure:
+            engine.ask("Who denied the deployment?")
+        assert failure.value.kind == Failure.ERROR
+    finally:
+        engine.close()
+
+
+def test_an_unreachable_chroma_server_is_its_own_kind_of_failure(settings):
+    from assistant.store.chroma import StoreError
+    from assistant.web.engine import _failed
+
+    unreachable = _failed(StoreError("the Chroma server at 127.0.0.1:9 does not answer"))
+    assert unreachable == Failed("the Chroma server at 127.0.0.1:9 does not answer",
+                                 Failure.STORE_UNREACHABLE)
+    assert _failed(ValueError("bad"), named=True) == Failed("ValueError: bad", Failure.ERROR)

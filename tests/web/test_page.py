@@ -10,20 +10,30 @@ from dataclasses import replace
 
 import pytest
 from gradio_client import Client
+from gradio_client.utils import QueueError
 
 from assistant.models import Answer, Chunk, Citation, Span, Verification
 from assistant.web import page as web
-from tests.support import free_port
+from assistant.web.engine import EngineError, Failure
+from tests.support import PROMPTS, free_port, wait_until
 
 
 class FakeEngine:
-    """Answers "<question>" with a one-sentence cited answer; records every call."""
+    """Answers "<question>" with a one-sentence cited answer; records every call. Questions
+    wait while ``gate`` is closed; some words make it fail the ways the real engine can."""
+
+    FAILURES = {"index down": ("the Chroma server at 127.0.0.1:9 does not answer",
+                               Failure.STORE_UNREACHABLE),
+                "engine dies": ("the engine process stopped; a new one is starting",
+                                Failure.ENGINE_STOPPED)}
 
     def __init__(self, settings) -> None:
         self.settings = settings
         self.calls: list[tuple[str, list[dict]]] = []
         self.modes: list[str | None] = []
         self.lock = threading.Lock()
+        self.gate = threading.Event()
+        self.gate.set()
         self.article_count, self.chunk_count = 2, 7
 
     def chunk(self, chunk_id: str) -> Chunk | None:
@@ -42,8 +52,12 @@ class FakeEngine:
     def ask(self, question, history=None) -> Answer:
         with self.lock:
             self.calls.append((question, list(history or [])))
+        self.gate.wait()
         if "explode" in question:
             raise RuntimeError("engine broke")
+        for words, (message, kind) in self.FAILURES.items():
+            if words in question:
+                raise EngineError(message, kind)
         quote = "Said it."
         return Answer(question, f"Answer to {question}. [1]", None, False,
                       (Citation(1, "doc.txt", "Doc", "", "", "", "c1", quote, 0, 8),))
@@ -68,6 +82,8 @@ def test_queue_limits_come_from_settings_and_share_stays_off(served):
     page, _, _ = served
     assert page._queue.max_size == 5
     assert page._queue.default_concurrency_limit == 3
+    answering = {f.api_name for f in page.fns.values() if f.concurrency_id == "answer"}
+    assert answering == {"ask", "respond", "respond_1"}  # Enter, the button, an example
     assert page.share is False
     assert page.config["components"]  # the page was built and is being served
 
@@ -101,6 +117,46 @@ def test_engine_failure_shows_a_message_and_the_page_keeps_answering(served, cap
     assert "Answer to calm question" in bot_text(chat)
     assert engine.calls[-1] == ("calm question", [])  # the failed turn is not history
     assert 'id="src-1-1"' in sources and "<mark>Said it&#46;</mark>" in sources
+
+
+def test_an_unreachable_index_or_a_dead_engine_is_said_in_one_line(served, caplog):
+    _, engine, url = served
+    client = Client(url, verbose=False)
+    for question, note in (("is the index down?", "store_unreachable"),
+                           ("what if the engine dies?", "engine_restarted")):
+        chat, _, _ = client.predict(question, api_name="/ask")
+        assert html.unescape(re.sub(r"<[^>]+>", "", bot_text(chat))) == PROMPTS.render(note)
+    assert not any(r.exc_info for r in caplog.records)  # expected trouble: no traceback logged
+    chat, _, _ = client.predict("and now?", api_name="/ask")
+    assert "Answer to and now?" in html.unescape(bot_text(chat))
+    assert engine.calls[-1] == ("and now?", [])  # failed turns are not history
+
+
+def test_a_full_queue_turns_questions_away_with_a_busy_message(make_settings):
+    settings = make_settings(ui_port=free_port(), ui_queue_size=1, ui_concurrency_limit=1)
+    engine = FakeEngine(settings)
+    engine.gate.clear()  # the engine is busy until the gate opens
+    page = web.build_page(engine, [])
+    web.launch(page, settings)
+    try:
+        url = f"http://127.0.0.1:{settings.ui_port}/"
+        first, second, third = (Client(url, verbose=False) for _ in range(3))
+        answering = first.submit("first", api_name="/ask")
+        wait_until(lambda: engine.calls, what="the first question to reach the engine")
+        waiting = second.submit("second", api_name="/ask")
+        wait_until(lambda: len(page._queue) == 1, what="the second question to be queued")
+        with pytest.raises(QueueError, match=r"Queue is full! Please try again\."):
+            third.predict("third", api_name="/ask")
+        assert [q for q, _ in engine.calls] == ["first"]
+        engine.gate.set()
+        assert "Answer to first" in bot_text(answering.result(timeout=60)[0])
+        assert "Answer to second" in bot_text(waiting.result(timeout=60)[0])
+        chat, _, _ = third.predict("third", api_name="/ask")  # taken once there is room
+        assert "Answer to third" in bot_text(chat)
+        busy = _component(page, "busy")["props"]["value"]
+        assert html.unescape(re.sub(r"<[^>]+>", "", busy)) == PROMPTS.render("busy")
+    finally:
+        page.close()
 
 
 def test_the_page_shows_the_corpus_and_examples(served):

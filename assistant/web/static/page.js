@@ -17,4 +17,15 @@
     event.preventDefault();
     show(marker, true);
   });
+  // A full queue turns a question away (HTTP 503 from queue/join) before the page's code runs:
+  // say so under the question box, which keeps the question, until a question is taken again.
+  const send = window.fetch.bind(window);
+  window.fetch = async (resource, options) => {
+    const response = await send(resource, options);
+    const url = resource instanceof Request ? resource.url : String(resource);
+    if (url.includes("/queue/join")) {
+      document.body.classList.toggle("page-busy", response.status === 503);
+    }
+    return response;
+  };
 }
