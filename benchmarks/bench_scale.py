@@ -18,7 +18,9 @@ Usage: ``python benchmarks/bench_scale.py [--chunks 100000] [--backends embedded
   `chroma run` process's memory too.
 
 ``--work DIR`` keeps the corpus and indexes there; with ``--reuse-index`` a backend whose index
-is already there is not ingested again (to compare serving before and after a change).
+is already there is not ingested again (to compare serving before and after a change). With
+``--server-from-embedded`` the server serves a copy of the embedded index's files, so a large
+corpus is embedded once; its ingest rate then comes from a smaller run.
 """
 
 from __future__ import annotations
@@ -156,18 +158,42 @@ def serve(env: dict[str, str], log: Path, chroma: ChromaServer | None) -> dict:
     return result
 
 
-def run_backend(kind: str, work: Path, corpus: Path, rounds: int, reuse: bool) -> dict:
+def serve_embedded_files(work: Path, chroma: ChromaServer) -> Path:
+    """An index folder for a server started over a copy of the embedded index's Chroma files,
+    with the embedded manifest under the server's name: the server then holds the same
+    collections and nothing is embedded twice."""
+    embedded = work / "index-embedded"
+    if not (embedded / "chroma").is_dir():
+        raise SystemExit("--server-from-embedded needs the embedded index: run the embedded "
+                         "backend first (or keep it with --work)")
+    index = work / "index-server-copy"
+    shutil.rmtree(index, ignore_errors=True)
+    shutil.rmtree(chroma.data, ignore_errors=True)
+    shutil.copytree(embedded / "chroma", chroma.data)
+    index.mkdir()
+    for manifest in embedded.glob("manifest-*-local.json"):
+        served = manifest.name.replace("-local.json", f"-{chroma.host}-{chroma.port}.json")
+        shutil.copy(manifest, index / served)
+    return index
+
+
+def run_backend(kind: str, work: Path, corpus: Path, rounds: int, reuse: bool,
+                from_embedded: bool = False) -> dict:
     index = work / f"index-{kind}"
     chroma = ChromaServer(work / "chroma-data") if kind == "server" else None
     extra = {}
     if chroma is not None:
+        if from_embedded:
+            index = serve_embedded_files(work, chroma)
         chroma.start()
         extra = {"CHROMA_HOST": chroma.host, "CHROMA_PORT": str(chroma.port)}
     try:
         env = environment(corpus, index, **extra)
         record: dict = {"backend": kind}
-        if reuse and index.exists():
+        if reuse and index.exists() and not from_embedded:
             record["ingest"] = "reused"
+        elif chroma is not None and from_embedded:
+            record["ingest"] = "served from a copy of the embedded index's files"
         else:
             record["ingest"] = ingest(env)
         record["ask"] = ask(env, rounds)
@@ -187,6 +213,10 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="keep the corpus and indexes here")
     parser.add_argument("--reuse-index", action="store_true",
                         help="with --work: do not ingest a backend whose index is there")
+    parser.add_argument("--server-from-embedded", action="store_true",
+                        help="serve a copy of the embedded index from `chroma run` instead of "
+                             "ingesting again (the server's ingest rate is then measured on a "
+                             "smaller --chunks run)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-scale-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -206,7 +236,8 @@ def main() -> None:
         emit({"corpus": generated, "machine": {"cpus": os.cpu_count()},
               "settings": {"chunk_size": settings.chunk_size,
                            "chunk_overlap": settings.chunk_overlap, "top_k": settings.top_k}})
-        records = [emit(run_backend(kind, work, corpus, args.rounds, args.reuse_index))
+        records = [emit(run_backend(kind, work, corpus, args.rounds, args.reuse_index,
+                                     args.server_from_embedded))
                    for kind in args.backends]
         summary = {"chunks": generated["chunks"]}
         for record in records:

@@ -25,6 +25,18 @@ def _is_loopback(address) -> bool:
     return isinstance(host, str) and (host.startswith("127.") or host in ("::1", "localhost"))
 
 
+# The CPU the tests' own process sees: x86 with AVX512-VNNI, where int8 is the default. Names,
+# defaults and int8 files then do not depend on the machine the tests run on; the detection
+# itself is tested on given flags, and processes the tests start see the real CPU.
+TEST_CPU_FLAGS = frozenset({"sse4_2", "avx2", "avx512f", "avx512_vnni"})
+
+
+@pytest.fixture(autouse=True)
+def known_cpu(monkeypatch):
+    monkeypatch.setattr("assistant.store.backend.cpu_flags", lambda: TEST_CPU_FLAGS)
+    monkeypatch.setattr("assistant.store.backend.platform.machine", lambda: "x86_64")
+
+
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
     """Any connection that is not to this machine fails the test at once."""

@@ -41,12 +41,22 @@ def test_the_embedding_backend_is_chosen_by_name_and_defaults_to_the_fastest(mon
     assert Settings().embedding_backend == EmbeddingBackend.ONNX_INT8
     assert Settings().embedding_quantization == cpu_quantization()
     monkeypatch.delenv("ASSISTANT_EMBEDDING_BACKEND")
-    # This machine has AVX512-VNNI, where int8 was measured faster than fp32 ONNX.
+    # The tests' CPU (conftest) has AVX512-VNNI, where int8 was measured faster than fp32 ONNX.
     assert cpu_quantization() == Quantization.AVX512_VNNI
     assert Settings().embedding_backend == EmbeddingBackend.ONNX_INT8
-    # Another model has no measured int8 layers: fp32 ONNX unless int8 is asked for.
+    # Another model keeps torch unless an onnx backend is asked for.
     assert Settings(embedding_model_path="/models/other").embedding_backend == \
-        EmbeddingBackend.ONNX
+        EmbeddingBackend.TORCH
+
+
+def test_a_cpu_without_an_int8_config_defaults_to_onnx_and_refuses_int8(monkeypatch):
+    monkeypatch.setattr("assistant.store.backend.cpu_flags", lambda: frozenset({"sse4_2"}))
+    assert cpu_quantization() is None
+    assert Settings().embedding_backend == EmbeddingBackend.ONNX
+    with pytest.raises(ValidationError, match="embedding_backend onnx-int8 needs a CPU with "
+                                              "AVX2, AVX512-VNNI or 64-bit ARM; set "
+                                              "ASSISTANT_EMBEDDING_BACKEND=onnx"):
+        Settings(embedding_backend="onnx-int8")
 
 
 def test_an_unknown_embedding_backend_is_refused_by_name():

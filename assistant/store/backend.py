@@ -48,10 +48,15 @@ class Quantization(StrEnum):
 def cpu_flags() -> frozenset[str]:
     """The instruction-set flags of this CPU (empty where ``/proc/cpuinfo`` is not there)."""
     try:
-        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+        return parse_cpu_flags(Path("/proc/cpuinfo").read_text(encoding="utf-8",
+                                                               errors="replace"))
     except OSError:
         return frozenset()
-    for line in text.splitlines():
+
+
+def parse_cpu_flags(cpuinfo: str) -> frozenset[str]:
+    """The first processor's flags (x86 ``flags``, ARM ``Features``) in ``/proc/cpuinfo``."""
+    for line in cpuinfo.splitlines():
         key, _, value = line.partition(":")
         if key.strip() in ("flags", "Features"):
             return frozenset(value.split())
@@ -96,8 +101,12 @@ def int8_layers(weights_sha256: str, quantization: Quantization) -> list[str] | 
 
 def default_backend(weights_sha256: str | None, quantization: Quantization | None
                     ) -> EmbeddingBackend:
-    """int8 where it is measured to be faster than fp32 ONNX on this kind of CPU and the
-    model's int8 layers were chosen on real text; fp32 ONNX otherwise."""
+    """For the packaged model: int8 where it is measured to be faster than fp32 ONNX on this
+    kind of CPU and its int8 layers were chosen on real text, fp32 ONNX otherwise. Another
+    model (``weights_sha256`` None) keeps torch, which runs any sentence-transformers folder;
+    the onnx backends are there for it when asked for."""
+    if weights_sha256 is None:
+        return EmbeddingBackend.TORCH
     faster = set(int8_data()["int8_faster_on"])
     if (quantization is not None and quantization.value in faster and weights_sha256
             and int8_layers(weights_sha256, quantization) is not None):
@@ -117,12 +126,13 @@ def int8_recipe(weights_sha256: str | None, quantization: Quantization) -> str:
 
 def backend_key(backend: EmbeddingBackend, quantization: Quantization | None,
                 weights_sha256: str | None = None) -> str:
-    """The backend and its config as one word, e.g. ``onnx-int8-avx512_vnni-1a2b3c4d`` (the
-    int8 recipe of the model with these weights last)."""
+    """The backend and its config as one word, e.g. ``onnx-int8-1a2b3c4d`` (the digest of the
+    model's int8 recipe). CPUs whose configs make the same int8 weights share the name, so an
+    index moved between them is not embedded again."""
     if backend == EmbeddingBackend.ONNX_INT8:
         if quantization is None:
             raise ValueError("onnx-int8 needs a quantization config")
-        return f"{backend.value}-{quantization.value}-{int8_recipe(weights_sha256, quantization)}"
+        return f"{backend.value}-{int8_recipe(weights_sha256, quantization)}"
     return backend.value
 
 

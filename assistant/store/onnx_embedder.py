@@ -30,7 +30,7 @@ class OnnxEmbedder:
         self.prepare = prepare
         self.name = name
         self.batch_size = batch_size
-        self.threads = threads or os.cpu_count() or 1
+        self.threads = threads or usable_cores()
         self.record: OnnxModelRecord | None = None
         self._session = None
         self._tokenizer = None
@@ -90,6 +90,13 @@ class OnnxEmbedder:
         given = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
         states = self._session.run(None, {n: given[n] for n in self.record.inputs})[0]
         return normalised(pooled(states, mask, self.record.pooling))
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a container's share, not the host's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 def pooled(states: np.ndarray, mask: np.ndarray, pooling: str) -> np.ndarray:

@@ -35,6 +35,9 @@ TOKENIZER_FILE = "tokenizer.json"
 RECORD_VERSION = 1
 OPSET = 17
 # Sentences of varied length that every fresh export is checked on against the original model.
+# The least cosine an int8 vector of CHECK_TEXTS may have to its fp32 vector when the int8
+# model is made (the fitted layers keep every Wikinews dev sentence above it).
+INT8_MIN_COSINE = 0.98
 CHECK_TEXTS = (
     "North Korea denied sending troops.",
     "Seoul's spy agency said 1,500 special forces were sent to Vladivostok for training.",
@@ -124,10 +127,26 @@ class OnnxModelSource:
 
                     fp32_folder, fp32_record = OnnxModelSource(
                         self.model_path, self.cache_dir, EmbeddingBackend.ONNX)()
-                    quantize(fp32_folder, fp32_record, self.quantization, staging)
+                    record = quantize(fp32_folder, fp32_record, self.quantization, staging)
+                    check_int8(fp32_folder, fp32_record, staging, record)
                 staging.rename(folder)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
+
+
+def check_int8(fp32_folder: Path, fp32_record: OnnxModelRecord, int8_folder: Path,
+               int8_record: OnnxModelRecord) -> None:
+    """Refuse an int8 model whose vectors of ``CHECK_TEXTS`` stray from fp32's (another
+    quantizer version, or a model quantized without its fitted layers, can do that)."""
+    from assistant.store.onnx_embedder import OnnxEmbedder
+
+    texts = list(CHECK_TEXTS)
+    fp32 = OnnxEmbedder(lambda: (fp32_folder, fp32_record), "fp32").embed(texts)
+    int8 = OnnxEmbedder(lambda: (int8_folder, int8_record), "int8").embed(texts)
+    worst = float((fp32 * int8).sum(axis=1).min())
+    if worst < INT8_MIN_COSINE:
+        raise ModelError(f"the int8 model's vectors stray from fp32 (cosine {worst:.3f} < "
+                         f"{INT8_MIN_COSINE}); set ASSISTANT_EMBEDDING_BACKEND=onnx")
 
 
 def verified_record(folder: Path, weights_sha256: str) -> OnnxModelRecord:

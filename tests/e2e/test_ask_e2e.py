@@ -163,7 +163,7 @@ def test_an_oversized_question_is_refused_before_any_retrieval(make_settings, se
 
 def test_a_fresh_ask_loads_no_torch_web_framework_or_llamaindex(make_settings, seed_corpus,
                                                                 real_embedder):
-    """What makes a fresh `assistant ask` start fast: on the default (onnx) backend it answers
+    """What makes a fresh `assistant ask` start fast: on the default (onnx) backends it answers
     without importing torch, sentence-transformers, transformers, gradio, LlamaIndex or
     scipy."""
     import json

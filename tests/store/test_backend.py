@@ -3,6 +3,8 @@ records, all without loading a model."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant.store.backend import (
@@ -15,6 +17,7 @@ from assistant.store.backend import (
     int8_data,
     int8_layers,
     int8_recipe,
+    parse_cpu_flags,
 )
 from assistant.store.embedding import DEFAULT_MODEL_SHA256
 
@@ -34,14 +37,23 @@ def test_the_int8_config_follows_the_cpu(machine, flags, expected):
     assert cpu_quantization(machine, flags) == expected
 
 
+def test_cpu_flags_are_read_from_cpuinfo_on_x86_and_arm():
+    x86 = "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu sse4_2 avx2 avx512_vnni\n"
+    assert parse_cpu_flags(x86) == {"fpu", "sse4_2", "avx2", "avx512_vnni"}
+    arm = "processor\t: 0\nFeatures\t: fp asimd asimddp\nCPU implementer\t: 0x41\n"
+    assert parse_cpu_flags(arm) == {"fp", "asimd", "asimddp"}
+    assert parse_cpu_flags("processor\t: 0\n") == frozenset()
+
+
 def test_the_default_is_int8_only_where_it_was_measured_faster_and_the_model_measured():
     assert default_backend(DEFAULT_MODEL_SHA256, Quantization.AVX512_VNNI) == \
         EmbeddingBackend.ONNX_INT8
-    assert default_backend(DEFAULT_MODEL_SHA256, Quantization.ARM64) == \
-        EmbeddingBackend.ONNX_INT8
+    # Never measured on ARM or on AVX2 without VNNI: fp32 ONNX there.
+    assert default_backend(DEFAULT_MODEL_SHA256, Quantization.ARM64) == EmbeddingBackend.ONNX
     assert default_backend(DEFAULT_MODEL_SHA256, Quantization.AVX2) == EmbeddingBackend.ONNX
     assert default_backend(DEFAULT_MODEL_SHA256, None) == EmbeddingBackend.ONNX
-    assert default_backend(None, Quantization.AVX512_VNNI) == EmbeddingBackend.ONNX
+    # Another model keeps torch, which runs any sentence-transformers folder.
+    assert default_backend(None, Quantization.AVX512_VNNI) == EmbeddingBackend.TORCH
     assert default_backend("0" * 64, Quantization.AVX512_VNNI) == EmbeddingBackend.ONNX
 
 
@@ -63,10 +75,14 @@ def test_names_tell_backends_configs_and_int8_recipes_apart():
              for backend, quantization in [(EmbeddingBackend.TORCH, None),
                                            (EmbeddingBackend.ONNX, None),
                                            (EmbeddingBackend.ONNX_INT8, Quantization.AVX2),
-                                           (EmbeddingBackend.ONNX_INT8, Quantization.ARM64)]]
+                                           (EmbeddingBackend.ONNX_INT8, Quantization.ARM64),
+                                           (EmbeddingBackend.ONNX_INT8,
+                                            Quantization.AVX512_VNNI)]]
     assert names[:2] == ["all-MiniLM-L6-v2+torch", "all-MiniLM-L6-v2+onnx"]
-    assert names[2].startswith("all-MiniLM-L6-v2+onnx-int8-avx2-")
-    assert names[3].startswith("all-MiniLM-L6-v2+onnx-int8-arm64-")
+    assert all(re.fullmatch(r"all-MiniLM-L6-v2\+onnx-int8-[0-9a-f]{8}", n) for n in names[2:])
+    # AVX2 quantizes to other weights; VNNI and ARM make the same ones, so they share a name
+    # and an index moved between such machines is not embedded again.
+    assert names[2] != names[3] and names[3] == names[4]
     # The recipe digest follows the fitted data: another model (none fitted) gets another one.
     assert backend_key(EmbeddingBackend.ONNX_INT8, Quantization.ARM64, DEFAULT_MODEL_SHA256) != \
         backend_key(EmbeddingBackend.ONNX_INT8, Quantization.ARM64, "0" * 64)

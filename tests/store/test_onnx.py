@@ -25,7 +25,7 @@ from assistant.store.embedding import (
     ensure_default_model,
     file_sha256,
 )
-from assistant.store.onnx_model import OnnxModelRecord, OnnxModelSource
+from assistant.store.onnx_model import OnnxModelRecord, OnnxModelSource, check_int8
 from assistant.text.tokens import tiktoken_counter
 from tests.support import MODEL_CACHE, PROJECT_ROOT
 
@@ -89,7 +89,7 @@ def test_exports_are_cached_by_weights_backend_and_config_and_made_once():
     int8 = onnx_embedder("onnx-int8")
     folder = OnnxModelSource(None, MODEL_CACHE, EmbeddingBackend.ONNX_INT8,
                              Quantization.AVX512_VNNI).folder()
-    assert folder.name.startswith(f"{DEFAULT_MODEL_SHA256[:16]}-onnx-int8-avx512_vnni-")
+    assert folder.name.startswith(f"{DEFAULT_MODEL_SHA256[:16]}-onnx-int8-")
     record = OnnxModelRecord.read(folder)
     assert int8.record == record and record.weights_sha256 == DEFAULT_MODEL_SHA256
     assert record.onnx_sha256 == file_sha256(folder / "model.onnx")
@@ -100,6 +100,20 @@ def test_exports_are_cached_by_weights_backend_and_config_and_made_once():
     fp32 = OnnxModelSource(None, MODEL_CACHE, EmbeddingBackend.ONNX).folder()
     assert fp32.name == f"{DEFAULT_MODEL_SHA256[:16]}-onnx-v1"
     assert (fp32 / "model.onnx").is_file()  # the int8 model was quantized from it
+
+
+def test_an_int8_model_whose_vectors_stray_from_fp32_is_refused_when_made(monkeypatch):
+    int8 = onnx_embedder("onnx-int8")
+    fp32 = onnx_embedder("onnx")
+    folder = OnnxModelSource(None, MODEL_CACHE, EmbeddingBackend.ONNX_INT8,
+                             Quantization.AVX512_VNNI).folder()
+    fp32_folder = OnnxModelSource(None, MODEL_CACHE, EmbeddingBackend.ONNX).folder()
+    check_int8(fp32_folder, fp32.record, folder, int8.record)  # the shipped recipe passes
+    monkeypatch.setattr("assistant.store.onnx_model.INT8_MIN_COSINE", 0.99999)
+    with pytest.raises(ModelError, match=r"the int8 model's vectors stray from fp32 \(cosine "
+                                         r"0\.9\d+ < 0\.99999\); set "
+                                         "ASSISTANT_EMBEDDING_BACKEND=onnx"):
+        check_int8(fp32_folder, fp32.record, folder, int8.record)
 
 
 def test_a_tampered_export_is_refused_at_load(tmp_path):
