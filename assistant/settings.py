@@ -90,7 +90,7 @@ class StoreSettings(BaseSettings):
         description="How the embedding model runs: torch (sentence-transformers, fp32), onnx "
         "(ONNX Runtime, fp32) or onnx-int8 (ONNX Runtime: the articles with int8 weights in the "
         "config that fits the CPU, questions in fp32). Unset: onnx-int8 on CPUs with "
-        "AVX512-VNNI or 64-bit ARM, onnx otherwise.",
+        "AVX512-VNNI, onnx otherwise; torch for a model other than the packaged one.",
     )
     embedding_threads: int | None = Field(
         None, ge=1, description="Threads one embedding call uses on the onnx backends; unset "
