@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answer.base import Answerer, Question, Retrieval
-from assistant.answer.extractive.answerer import ExtractiveAnswerer, SentenceVectors
+from assistant.answer.extractive.answerer import ExtractiveAnswerer
 from assistant.answer.extractive.confidence import ConfidenceModel
 from assistant.answer.extractive.scoring import SupportScorer
+from assistant.evidence import SentenceVectors
 from assistant.ingest.manifest import fingerprint
 from assistant.ingest.pipeline import Ingestor, IngestReport, is_stale
 from assistant.models import Answer, AnswerMode, Chunk, Turn
@@ -34,6 +35,7 @@ from assistant.store.embedding import (
     WordVectors,
     model_dir_for,
 )
+from assistant.store.sentence_files import SentenceVectorFiles
 from assistant.text.instructions import strip_instructions
 from assistant.text.lexical import STOPWORDS
 from assistant.text.rarity import TermRarity
@@ -64,8 +66,9 @@ def build_embedder(settings: Settings, queries: bool = False) -> Embedder:
 
 def build_store(settings: Settings, embedder: Embedder) -> ChromaStore:
     return ChromaStore(open_client(settings), settings.collection,
-                       fingerprint(settings, embedder.name), server_address(settings),
-                       settings.chroma_retry_s)
+                       fingerprint(settings, embedder.name),
+                       SentenceVectorFiles(settings.index_dir / f"sentences-{settings.index_key}"),
+                       server_address(settings), settings.chroma_retry_s)
 
 
 def run_ingest(settings: Settings, embedder: Embedder | None = None,

@@ -6,11 +6,16 @@ evidence; all of them see the retrieved passages as the same numbered list of se
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from assistant.models import Citation, Passage, Sentence
 from assistant.text.instructions import is_instruction
+
+# The stored vectors of sentences, by sentence id (a sentence not stored is left out).
+SentenceVectors = Callable[[Sequence[Sentence]], dict[str, np.ndarray]]
 
 
 @dataclass(frozen=True)

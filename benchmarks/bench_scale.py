@@ -160,8 +160,8 @@ def serve(env: dict[str, str], log: Path, chroma: ChromaServer | None) -> dict:
 
 def serve_embedded_files(work: Path, chroma: ChromaServer) -> Path:
     """An index folder for a server started over a copy of the embedded index's Chroma files,
-    with the embedded manifest under the server's name: the server then holds the same
-    collections and nothing is embedded twice."""
+    with the embedded manifest and sentence vectors under the server's name: the server then
+    holds the same collection and nothing is embedded twice."""
     embedded = work / "index-embedded"
     if not (embedded / "chroma").is_dir():
         raise SystemExit("--server-from-embedded needs the embedded index: run the embedded "
@@ -174,6 +174,9 @@ def serve_embedded_files(work: Path, chroma: ChromaServer) -> Path:
     for manifest in embedded.glob("manifest-*-local.json"):
         served = manifest.name.replace("-local.json", f"-{chroma.host}-{chroma.port}.json")
         shutil.copy(manifest, index / served)
+    for vectors in embedded.glob("sentences-*-local"):
+        served = vectors.name.removesuffix("-local") + f"-{chroma.host}-{chroma.port}"
+        shutil.copytree(vectors, index / served)
     return index
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from assistant.settings import Settings
 
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3  # 3: sentence vectors in files, not a Chroma collection
 CLEANING_VERSION = 2  # 2: sentences that instruct a model are left out
 
 
@@ -70,6 +70,4 @@ class Manifest:
 
 
 def manifest_path(settings: Settings) -> Path:
-    where = (f"{settings.chroma_host}-{settings.chroma_port}" if settings.uses_server
-             else "local")
-    return settings.index_dir / f"manifest-{settings.collection}-{where}.json"
+    return settings.index_dir / f"manifest-{settings.index_key}.json"

@@ -1,8 +1,9 @@
-"""Chroma persistence of chunks and sentences, embedded or on a Chroma server.
+"""Chroma persistence of chunks, embedded or on a Chroma server, with their sentences' vectors.
 
-Two collections per corpus: ``<name>-chunks`` (what retrieval searches) and
-``<name>-sentences`` (sentence vectors the answerer uses to pick what to quote). Both carry the
-article id in their metadata so an article's entries can be replaced or removed together.
+One collection per corpus, ``<name>-chunks``: what retrieval searches, with the article id in
+each entry's metadata so an article's entries can be replaced or removed together. The vectors
+of the sentences, which the answerer uses to pick what to quote but nothing searches, live in
+files beside the manifest (``sentence_files``); this store writes, reads and removes both.
 
 On a Chroma server, the reads a question makes are retried for a few seconds when the server
 stops answering, so a server restart costs a short wait rather than failed questions; past that
@@ -22,9 +23,12 @@ import numpy as np
 
 from assistant.models import Chunk, Sentence, Span
 from assistant.settings import Settings
+from assistant.store.sentence_files import SentenceVectorFiles, file_stem
 
 _PAGE = 1000
 _T = TypeVar("_T")
+# Collections an older layout kept, dropped with the rest when the index is rebuilt.
+LEGACY_SUFFIXES = ("sentences",)
 # What a Chroma server that is down or restarting looks like to its HTTP client.
 UNREACHABLE = (httpx.TransportError, ConnectionError)
 
@@ -62,22 +66,24 @@ def open_client(settings: Settings):
 
 
 class ChromaStore:
-    """Reads and writes the chunk and sentence collections of one corpus.
+    """Reads and writes the chunks of one corpus and their sentences' vectors.
 
-    ``server`` (``host:port``) names a Chroma server in messages; ``retry_s`` is how long a
-    question's reads keep retrying it while it does not answer.
+    ``vectors`` holds the sentence vectors; ``server`` (``host:port``) names a Chroma server in
+    messages; ``retry_s`` is how long a question's reads keep retrying it while it does not
+    answer.
     """
 
-    def __init__(self, client, name: str, fingerprint: str, server: str | None = None,
-                 retry_s: float = 0.0, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, client, name: str, fingerprint: str, vectors: SentenceVectorFiles,
+                 server: str | None = None, retry_s: float = 0.0,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self._client = client
+        self.vectors = vectors
         self.name = name
         self.fingerprint = fingerprint
         self.server = server
         self.retry_s = retry_s
         self._sleep = sleep
         self._chunks = None
-        self._sentences = None
 
     def _retried(self, read: Callable[[], _T]) -> _T:
         """``read()``, retried with growing pauses for up to ``retry_s`` while the server is
@@ -109,23 +115,18 @@ class ChromaStore:
             self._chunks = self._collection("chunks")
         return self._chunks
 
-    @property
-    def sentences(self):
-        if self._sentences is None:
-            self._sentences = self._collection("sentences")
-        return self._sentences
-
     def stored_fingerprint(self) -> str | None:
         return (self.chunks.metadata or {}).get("fingerprint")
 
     def reset(self) -> None:
-        """Drop both collections, for a rebuild after the chunking or model settings change."""
-        for suffix in ("chunks", "sentences"):
+        """Drop everything stored, for a rebuild after the chunking or model settings change."""
+        for suffix in ("chunks", *LEGACY_SUFFIXES):
             try:
                 self._client.delete_collection(f"{self.name}-{suffix}")
             except Exception:  # noqa: BLE001 - absent collection: nothing to drop
                 pass
-        self._chunks = self._sentences = None
+        self.vectors.clear()
+        self._chunks = None
 
     def count(self) -> int:
         return self.chunks.count()
@@ -133,20 +134,28 @@ class ChromaStore:
     def put_articles(self, chunks: list[Chunk], chunk_vectors: np.ndarray,
                      sentences: list[Sentence], sentence_vectors: np.ndarray) -> None:
         """Write the chunks and sentences of any number of articles; each Chroma write has a
-        fixed cost, so ingest writes many articles at once."""
+        fixed cost, so ingest writes many articles at once. The sentence vectors are written
+        first: an article whose chunks are stored always has them."""
+        self.vectors.write(sentences, sentence_vectors)
         _upsert(self.chunks, [c.chunk_id for c in chunks], chunk_vectors,
                 [c.text for c in chunks], [_chunk_metadata(c) for c in chunks])
-        _upsert(self.sentences, [s.sentence_id for s in sentences], sentence_vectors,
-                [s.text for s in sentences],
-                [{"doc_id": s.doc_id, "start": s.start, "end": s.end} for s in sentences])
 
     def delete_articles(self, doc_ids: list[str]) -> None:
-        """Remove every entry of these articles, in one call per collection."""
+        """Remove every entry of these articles, in one Chroma call per page of them."""
         for start in range(0, len(doc_ids), _PAGE):
             page = doc_ids[start:start + _PAGE]
             where = {"doc_id": page[0]} if len(page) == 1 else {"doc_id": {"$in": page}}
             self.chunks.delete(where=where)
-            self.sentences.delete(where=where)
+        self.vectors.delete(doc_ids)
+
+    def articles_without_vectors(self, doc_ids: list[str]) -> list[str]:
+        """Those of ``doc_ids`` whose sentence vectors are not stored."""
+        stored = self.vectors.stems()
+        return [doc_id for doc_id in doc_ids if file_stem(doc_id) not in stored]
+
+    def keep_vectors_of(self, doc_ids: list[str]) -> None:
+        """Delete the sentence vectors of every article but these (an interrupted run's)."""
+        self.vectors.keep_only({file_stem(doc_id) for doc_id in doc_ids})
 
     def chunk_counts_by_article(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -174,13 +183,9 @@ class ChromaStore:
 
         return self._retried(query)
 
-    def sentence_vectors(self, sentence_ids: list[str]) -> dict[str, np.ndarray]:
-        if not sentence_ids:
-            return {}
-        found = self._retried(lambda: self.sentences.get(ids=sentence_ids,
-                                                         include=["embeddings"]))
-        return {i: np.asarray(v, dtype=np.float32)
-                for i, v in zip(found["ids"], found["embeddings"], strict=True)}
+    def sentence_vectors(self, sentences: list[Sentence]) -> dict[str, np.ndarray]:
+        """The stored vectors of these sentences, by sentence id (absent ones left out)."""
+        return self.vectors.read(sentences)
 
 
 def _upsert(collection, ids: list[str], vectors: np.ndarray, documents: list[str],

@@ -11,7 +11,7 @@ from filelock import FileLock
 from assistant.app import build_store, embedder_name_for
 from assistant.ingest.manifest import Manifest, manifest_path
 from assistant.ingest.pipeline import IngestBusy, Ingestor, is_stale
-from assistant.models import Skipped
+from assistant.models import Sentence, Skipped
 from assistant.text.tokens import tiktoken_counter
 from tests.support import FIXTURES, FakeEmbedder
 
@@ -66,7 +66,11 @@ def test_first_ingest_reads_everything_and_skips_bad_input(backend, corpus, fake
             assert seed_text[metadata["start"] : metadata["end"]].startswith(document[:40])
             assert metadata["title"].startswith("North Korea Denies")
             assert metadata["url"] == "" and metadata["published"] == ""
-    assert store.sentences.count() >= store.count()
+    assert store.articles_without_vectors(report.added) == []
+    for chunk in store.all_chunks():
+        sentences = [Sentence.of(chunk.doc_id, text, span)
+                     for span, text in zip(chunk.sentences, chunk.sentence_texts(), strict=True)]
+        assert set(store.sentence_vectors(sentences)) == {s.sentence_id for s in sentences}
 
 
 def test_unchanged_corpus_embeds_nothing(backend, corpus, fake_embedder, counter):
@@ -97,7 +101,8 @@ def test_edit_replaces_and_delete_removes(backend, corpus, fake_embedder, counte
     assert not set(before) & set(after["ids"])
     assert any("ten at night" in d for d in after["documents"])
     assert store.chunks.get(include=[], where={"doc_id": "latin1_article.txt"})["ids"] == []
-    assert store.sentences.get(include=[], where={"doc_id": "latin1_article.txt"})["ids"] == []
+    assert store.articles_without_vectors(["latin1_article.txt", "front_matter.md"]) == [
+        "latin1_article.txt"]
     assert report.chunks_total == store.count()
 
 
@@ -115,6 +120,17 @@ def test_half_written_article_is_redone_without_duplicates(backend, corpus, fake
     report, store = ingest(settings, fake_embedder, counter)
     assert report.added == ["000_1c8cb6e4e6d5a0ae.txt"]
     assert stored_ids(store) == clean_ids and store.count() == clean_count
+
+
+def test_an_article_whose_sentence_vectors_are_lost_is_embedded_again(backend, corpus,
+                                                                     fake_embedder, counter):
+    settings = backend(corpus)
+    _, store = ingest(settings, fake_embedder, counter)
+    clean_ids = stored_ids(store)
+    store.vectors.delete(["front_matter.md"])
+    report, store = ingest(settings, fake_embedder, counter)
+    assert report.added == ["front_matter.md"] and stored_ids(store) == clean_ids
+    assert store.articles_without_vectors(sorted(report.unchanged + report.added)) == []
 
 
 def test_changed_chunking_rebuilds(backend, corpus, fake_embedder, counter):

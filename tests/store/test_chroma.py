@@ -1,5 +1,6 @@
 """The Chroma store, the same checks on the embedded store and on a `chroma run` server:
-articles are written, read back, searched, replaced and deleted."""
+articles are written, read back, searched, replaced and deleted, their sentence vectors with
+them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from assistant.app import build_store
 from assistant.models import Chunk, Sentence, Span
 from assistant.store.chroma import ChromaStore, StoreError
+from assistant.store.sentence_files import SentenceVectorFiles
 from tests.support import FakeEmbedder
 
 TEXT = "North Korea denied sending troops. Seoul said 1,500 troops went."
@@ -36,12 +38,15 @@ def test_an_article_round_trips_and_is_found_by_its_vector(backend):
     assert store.count() == 2 and store.chunk_counts_by_article() == {"a.txt": 1, "b.txt": 1}
     assert store.all_chunks()[0] == chunks[0]
     assert store.nearest_chunks(embedder.embed([TEXT])[0], 1) == ["c-a.txt"]
-    found = store.sentence_vectors([sentences[1].sentence_id, "s-absent"])
-    assert list(found) == [sentences[1].sentence_id]
-    assert np.allclose(found[sentences[1].sentence_id], vectors[1], atol=1e-6)
+    absent = Sentence.of("a.txt", "Not stored.", Span(70, 81))
+    found = store.sentence_vectors([sentences[1], absent, *other_sentences[:1]])
+    assert list(found) == [sentences[1].sentence_id, other_sentences[0].sentence_id]
+    assert found[sentences[1].sentence_id].dtype == np.float32
+    assert np.allclose(found[sentences[1].sentence_id], vectors[1], atol=2e-3)  # float16
     store.delete_articles(["a.txt"])
     assert store.chunk_counts_by_article() == {"b.txt": 1}
-    assert store.sentence_vectors([sentences[0].sentence_id]) == {}
+    assert store.sentence_vectors([sentences[0]]) == {}
+    assert store.articles_without_vectors(["a.txt", "b.txt"]) == ["a.txt"]
 
 
 def test_many_articles_are_written_and_deleted_in_one_call_each(backend):
@@ -56,8 +61,26 @@ def test_many_articles_are_written_and_deleted_in_one_call_each(backend):
     assert store.chunk_counts_by_article() == {"0.txt": 1, "1.txt": 1, "2.txt": 1}
     store.delete_articles(["0.txt", "2.txt"])
     assert store.chunk_counts_by_article() == {"1.txt": 1}
-    assert set(store.sentence_vectors([s.sentence_id for s in sentences])) == {
+    assert set(store.sentence_vectors(sentences)) == {
         s.sentence_id for s in sentences if s.doc_id == "1.txt"}
+
+
+def test_a_reset_drops_the_sentence_vectors_and_strays_are_swept(backend):
+    embedder = FakeEmbedder()
+    store = build_store(backend(), embedder)
+    store.reset()
+    for doc_id in ("a.txt", "b.txt"):
+        chunks, sentences = stored_article(doc_id, embedder)
+        store.put_articles(chunks, embedder.embed([TEXT]), sentences,
+                           embedder.embed([s.text for s in sentences]))
+    leftover = store.vectors.folder / ".half-written.npy"
+    leftover.write_bytes(b"\x93NUMPY")
+    store.keep_vectors_of(["b.txt"])
+    assert store.articles_without_vectors(["a.txt", "b.txt"]) == ["a.txt"]
+    assert not leftover.exists()
+    store.reset()
+    assert store.articles_without_vectors(["b.txt"]) == ["b.txt"]
+    assert store.sentence_vectors(stored_article("b.txt", embedder)[1]) == {}
 
 
 def test_the_fingerprint_is_kept_with_the_collections(backend):
@@ -88,10 +111,6 @@ class FlakyCollection:
         self._call("query")
         return {"ids": [["c1", "c2"]]}
 
-    def get(self, ids, **_) -> dict:
-        self._call("get")
-        return {"ids": ids, "embeddings": [[1.0, 0.0]] * len(ids)}
-
 
 class FlakyClient:
     def __init__(self, down: int) -> None:
@@ -101,22 +120,21 @@ class FlakyClient:
         return self.collection
 
 
-def test_a_restarting_server_is_retried_then_reported_in_one_line():
+def test_a_restarting_server_is_retried_then_reported_in_one_line(tmp_path):
     pauses: list[float] = []
-    store = ChromaStore(FlakyClient(down=2), "news", "fp", "127.0.0.1:8000", retry_s=3.0,
-                        sleep=pauses.append)
+    vectors = SentenceVectorFiles(tmp_path / "sentences")
+    store = ChromaStore(FlakyClient(down=2), "news", "fp", vectors, "127.0.0.1:8000",
+                        retry_s=3.0, sleep=pauses.append)
     assert store.nearest_chunks(np.zeros(2), 5) == ["c1", "c2"]
     assert store._client.collection.calls == ["count", "count", "count", "query"]
     assert pauses == [0.1, 0.2]
 
     pauses.clear()
-    down = ChromaStore(FlakyClient(down=100), "news", "fp", "127.0.0.1:8000", retry_s=3.0,
-                       sleep=pauses.append)
+    down = ChromaStore(FlakyClient(down=100), "news", "fp", vectors, "127.0.0.1:8000",
+                       retry_s=3.0, sleep=pauses.append)
     with pytest.raises(StoreError) as failure:
-        down.sentence_vectors(["s1"])
+        down.nearest_chunks(np.zeros(2), 5)
     message = str(failure.value)
     assert message == ("the Chroma server at 127.0.0.1:8000 does not answer (ConnectError); "
                        "check that `chroma run` is up")
     assert "\n" not in message and sum(pauses) <= 3.0 and len(pauses) >= 3
-    assert ChromaStore(FlakyClient(down=0), "news", "fp").sentence_vectors(["s1"])["s1"].shape \
-        == (2,)

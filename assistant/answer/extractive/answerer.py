@@ -34,7 +34,7 @@ from assistant.answer.extractive.phrases import (
     opening_entity,
 )
 from assistant.answer.extractive.scoring import Candidate, SupportScorer
-from assistant.evidence import evidence_sentences
+from assistant.evidence import SentenceVectors, evidence_sentences
 from assistant.prompts import Prompts
 from assistant.retrieval.followup import ResolvedQuestion, resolve_followup
 from assistant.text.lexical import STOPWORDS, stem, terms, words
@@ -43,7 +43,6 @@ from assistant.text.names import key_names, mentions, names_outside
 
 _REDUNDANT = 0.92
 _REFERS_BACK = re.compile(r"(?:The|This|These|That|Those|Such)\s+[a-z]|(?:He|She|It|They)\b")
-SentenceVectors = Callable[[list[str]], dict[str, np.ndarray]]
 
 
 class ExtractiveAnswerer:
@@ -84,7 +83,7 @@ class ExtractiveAnswerer:
         missing = self._missing_names(resolved.question, candidates)
         kind = question_type(resolved.question)
         context_terms = set(terms(resolved.context)) - own_terms
-        vectors = self.sentence_vectors([c.sentence_id for c in candidates])
+        vectors = self.sentence_vectors([c.evidence.sentence for c in candidates])
         scored = self.scorer.score(candidates, resolved.question, kind, own_terms,
                                    context_terms, query_vector, vectors)
         giving = scored

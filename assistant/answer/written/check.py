@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from assistant.answer.written.reply import strip_links
-from assistant.evidence import EvidenceSentence, evidence_sentences
+from assistant.evidence import EvidenceSentence, SentenceVectors, evidence_sentences
 from assistant.models import Checked, CheckOutcome, Passage
 from assistant.text.lexical import STOPWORDS, terms, words
 from assistant.text.markers import without_markers
@@ -86,7 +86,7 @@ class Checker:
     """Decides, sentence by sentence, what of a model's answer may be shown."""
 
     def __init__(self, embed: Callable[[list[str]], np.ndarray],
-                 sentence_vectors: Callable[[list[str]], dict[str, np.ndarray]],
+                 sentence_vectors: SentenceVectors,
                  synonyms: SynonymMatcher,
                  min_overlap: float, min_similarity: float, refusal: str) -> None:
         self.embed = embed
@@ -149,7 +149,7 @@ class Checker:
         """How well the best of ``candidates`` (alone or with a neighbour) backs the claim."""
         if not candidates:
             return Support(False)
-        stored = self.sentence_vectors([e.sentence_id for e in candidates])
+        stored = self.sentence_vectors([e.sentence for e in candidates])
         missing = [e for e in candidates if e.sentence_id not in stored]
         if missing:
             stored = {**stored, **dict(zip([e.sentence_id for e in missing],

@@ -13,9 +13,9 @@ from tests.support import PROMPTS, SOURCES
 
 @pytest.fixture
 def checker(fake_embedder):
-    def sentence_vectors(ids):
+    def sentence_vectors(sentences):
         texts = {e.sentence_id: e.text for e in SOURCES.evidence}
-        known = [i for i in ids if i in texts]
+        known = [s.sentence_id for s in sentences if s.sentence_id in texts]
         return dict(zip(known, fake_embedder.embed([texts[i] for i in known]), strict=True))
 
     return Checker(fake_embedder.embed, sentence_vectors, SynonymMatcher(None), min_overlap=0.6,

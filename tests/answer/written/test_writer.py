@@ -54,8 +54,9 @@ SENTENCE_VECTORS = dict(zip([s.sentence_id for s in SENTENCES],
                             EMBEDDER.embed([s.text for s in SENTENCES]), strict=True))
 
 
-def sentence_vectors(ids: list[str]) -> dict[str, np.ndarray]:
-    return {i: SENTENCE_VECTORS[i] for i in ids if i in SENTENCE_VECTORS}
+def sentence_vectors(sentences: list[Sentence]) -> dict[str, np.ndarray]:
+    return {s.sentence_id: SENTENCE_VECTORS[s.sentence_id] for s in sentences
+            if s.sentence_id in SENTENCE_VECTORS}
 
 
 class FakeChat:

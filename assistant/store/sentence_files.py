@@ -1,0 +1,103 @@
+"""Sentence vectors in small files beside the manifest, one file per article.
+
+The answerer only ever reads the vectors of the sentences in the chunks a question retrieved;
+nothing searches sentences by vector. Kept in a Chroma collection they would cost a vector
+index that is loaded whole into memory (about 1.3 GB at 100,000 chunks) and a second, larger
+write at ingest. Here each article's sentence ids and vectors (float16) are one ``.npy`` file,
+named by a digest of the article id, written to a temporary name and renamed into place, so a
+reader never sees half a file. With a Chroma server they stay in the local index folder, like
+the manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from assistant.models import Sentence
+
+SUFFIX = ".npy"
+_ID = "S32"  # sentence ids are "s-" and 24 hex digits
+
+
+def file_stem(doc_id: str) -> str:
+    """The file name (without suffix) of an article: article ids are paths, often long."""
+    return hashlib.sha256(doc_id.encode("utf-8")).hexdigest()[:32]
+
+
+class SentenceVectorFiles:
+    """Reads and writes the sentence vectors of one index's articles in ``folder``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, doc_id: str) -> Path:
+        return self.folder / f"{file_stem(doc_id)}{SUFFIX}"
+
+    def write(self, sentences: list[Sentence], vectors: np.ndarray) -> None:
+        """Store the vectors of any number of articles' sentences, replacing what each article
+        had."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        rows: dict[str, list[int]] = {}
+        for row, sentence in enumerate(sentences):
+            rows.setdefault(sentence.doc_id, []).append(row)
+        for doc_id, own in rows.items():
+            records = np.empty(len(own), dtype=[("id", _ID), ("vector", "<f2",
+                                                              (vectors.shape[1],))])
+            records["id"] = [sentences[row].sentence_id.encode("ascii") for row in own]
+            records["vector"] = vectors[own]
+            handle, temporary = tempfile.mkstemp(prefix=".", suffix=SUFFIX, dir=self.folder)
+            try:
+                with os.fdopen(handle, "wb") as out:
+                    np.save(out, records, allow_pickle=False)
+                os.replace(temporary, self._path(doc_id))
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+
+    def read(self, sentences: Iterable[Sentence]) -> dict[str, np.ndarray]:
+        """The stored vectors (float32) of these sentences, by sentence id; a sentence whose
+        article or version is not stored is left out."""
+        wanted: dict[str, set[str]] = {}
+        for sentence in sentences:
+            wanted.setdefault(sentence.doc_id, set()).add(sentence.sentence_id)
+        found: dict[str, np.ndarray] = {}
+        for doc_id, ids in wanted.items():
+            try:
+                records = np.load(self._path(doc_id), allow_pickle=False)
+            except FileNotFoundError:
+                continue
+            for raw, vector in zip(records["id"], records["vector"], strict=True):
+                sentence_id = raw.decode("ascii")
+                if sentence_id in ids:
+                    found[sentence_id] = vector.astype(np.float32)
+        return found
+
+    def delete(self, doc_ids: Iterable[str]) -> None:
+        for doc_id in doc_ids:
+            self._path(doc_id).unlink(missing_ok=True)
+
+    def stems(self) -> set[str]:
+        """The file stems present: one per stored article (see ``file_stem``)."""
+        return {p.name.removesuffix(SUFFIX) for p in self._files()
+                if not p.name.startswith(".")}
+
+    def keep_only(self, stems: set[str]) -> None:
+        """Delete every file but those of ``stems``, with what a killed write left behind."""
+        for path in self._files():
+            if path.name.startswith(".") or path.name.removesuffix(SUFFIX) not in stems:
+                path.unlink(missing_ok=True)
+
+    def _files(self) -> list[Path]:
+        if not self.folder.is_dir():
+            return []
+        return [p for p in self.folder.iterdir() if p.name.endswith(SUFFIX)]
+
+    def clear(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
