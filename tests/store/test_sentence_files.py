@@ -1,0 +1,65 @@
+"""Sentence vectors in one file per article: written, read back, replaced and removed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.models import Sentence, Span
+from assistant.store.sentence_files import SentenceVectorFiles, file_stem
+
+
+def sentences_of(doc_id: str, texts: list[str]) -> list[Sentence]:
+    sentences, start = [], 0
+    for text in texts:
+        sentences.append(Sentence.of(doc_id, text, Span(start, start + len(text))))
+        start += len(text) + 1
+    return sentences
+
+
+def vectors(count: int, seed: int) -> np.ndarray:
+    rows = np.random.default_rng(seed).normal(size=(count, 384)).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_vectors_of_many_articles_round_trip_in_float16(tmp_path):
+    files = SentenceVectorFiles(tmp_path / "sentences")
+    first = sentences_of("world/2024/korea.txt", ["North Korea denied it.", "Seoul said so."])
+    second = sentences_of("records.jsonl#a2", ["A second article."])
+    written = vectors(3, seed=1)
+    files.write(first + second, written)
+    found = files.read([second[0], first[1]])
+    assert list(found) == [second[0].sentence_id, first[1].sentence_id]
+    assert found[first[1].sentence_id].dtype == np.float32
+    assert np.abs(found[first[1].sentence_id] - written[1]).max() < 1e-3
+    assert np.abs(found[second[0].sentence_id] - written[2]).max() < 1e-3
+    assert files.stems() == {file_stem("world/2024/korea.txt"), file_stem("records.jsonl#a2")}
+
+
+def test_rewriting_an_article_replaces_all_it_had(tmp_path):
+    files = SentenceVectorFiles(tmp_path)
+    old = sentences_of("a.txt", ["One.", "Two.", "Three."])
+    files.write(old, vectors(3, seed=2))
+    new = sentences_of("a.txt", ["One.", "Two, changed."])
+    files.write(new, vectors(2, seed=3))
+    assert set(files.read(old + new)) == {s.sentence_id for s in new}
+
+
+def test_absent_articles_are_left_out_and_deletes_are_quiet(tmp_path):
+    files = SentenceVectorFiles(tmp_path / "not-yet")
+    kept, gone = sentences_of("kept.txt", ["Kept."]), sentences_of("gone.txt", ["Gone."])
+    assert files.read(kept) == {} and files.stems() == set()
+    files.write(kept + gone, vectors(2, seed=4))
+    files.delete(["gone.txt", "never-stored.txt"])
+    assert set(files.read(kept + gone)) == {kept[0].sentence_id}
+
+
+def test_keep_only_sweeps_other_articles_and_unfinished_writes(tmp_path):
+    files = SentenceVectorFiles(tmp_path)
+    files.write(sentences_of("a.txt", ["A."]) + sentences_of("b.txt", ["B."]), vectors(2, 5))
+    (tmp_path / ".tmp-killed.npy").write_bytes(b"\x93NUMPY")
+    (tmp_path / "notes.txt").write_text("not ours")
+    files.keep_only({file_stem("b.txt")})
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{file_stem('b.txt')}.npy",
+                                                          "notes.txt"]
+    files.clear()
+    assert not tmp_path.exists()
