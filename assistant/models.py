@@ -59,7 +59,7 @@ class Article:
     url: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     """A half-open character range ``[start, end)`` in an article's text."""
 
@@ -67,7 +67,7 @@ class Span:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Chunk:
     """A run of whole sentences of one article, the unit that is embedded and retrieved."""
 
@@ -110,7 +110,7 @@ class Chunk:
         return bounds
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sentence:
     """One sentence of an article, the unit that answers quote and cite."""
 

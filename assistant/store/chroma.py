@@ -165,7 +165,8 @@ class ChromaStore:
         return counts
 
     def all_chunks(self) -> list[Chunk]:
-        chunks = [_to_chunk(i, d, m)
+        shared: dict[str, str] = {}  # one copy of each article's id, title, outlet, date, url
+        chunks = [_to_chunk(i, d, m, shared)
                   for page in _pages(self.chunks, ["documents", "metadatas"])
                   for i, d, m in zip(page["ids"], page["documents"], page["metadatas"],
                                      strict=True)]
@@ -222,15 +223,18 @@ def _chunk_metadata(chunk: Chunk) -> dict:
     }
 
 
-def _to_chunk(chunk_id: str, text: str, metadata: dict) -> Chunk:
+def _to_chunk(chunk_id: str, text: str, metadata: dict, shared: dict[str, str]) -> Chunk:
+    def one(value: str) -> str:
+        return shared.setdefault(value, value)
+
     return Chunk(
         chunk_id=chunk_id,
-        doc_id=metadata["doc_id"],
+        doc_id=one(metadata["doc_id"]),
         index=int(metadata["index"]),
         text=text,
         sentences=tuple(Span(a, b) for a, b in json.loads(metadata["sentences"])),
-        title=metadata.get("title", ""),
-        source=metadata.get("source", ""),
-        published=metadata.get("published", ""),
-        url=metadata.get("url", ""),
+        title=one(metadata.get("title", "")),
+        source=one(metadata.get("source", "")),
+        published=one(metadata.get("published", "")),
+        url=one(metadata.get("url", "")),
     )
