@@ -185,17 +185,15 @@ class Ingestor:
         """After an interrupted run, forget articles whose stored entries don't match: chunks
         miscounted or sentence vectors missing; drop what no recorded article owns."""
         unvectored = self.store.articles_without_vectors(sorted(manifest.articles))
-        if self.store.count() == manifest.total_chunks() and not unvectored:
-            self.store.keep_vectors_of(sorted(manifest.articles))
-            return
-        counts = self.store.chunk_counts_by_article()
-        broken = sorted({doc_id for doc_id, entry in manifest.articles.items()
-                         if counts.get(doc_id) != entry.chunks} | set(unvectored))
-        for doc_id in broken:
-            del manifest.articles[doc_id]
-        stray = sorted(set(counts) - set(manifest.articles))
-        if stray or broken:
-            self.store.delete_articles(sorted(set(stray) | set(broken)))
+        if self.store.count() != manifest.total_chunks() or unvectored:
+            counts = self.store.chunk_counts_by_article()
+            broken = {doc_id for doc_id, entry in manifest.articles.items()
+                      if counts.get(doc_id) != entry.chunks} | set(unvectored)
+            for doc_id in broken:
+                del manifest.articles[doc_id]
+            stray = set(counts) - set(manifest.articles)
+            if stray or broken:
+                self.store.delete_articles(sorted(stray | broken))
         self.store.keep_vectors_of(sorted(manifest.articles))
 
     def _prepare(self, article: Article) -> tuple[Article, list[Chunk], list[Sentence]]:

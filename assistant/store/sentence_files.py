@@ -12,6 +12,7 @@ the manifest.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
@@ -24,6 +25,7 @@ from assistant.models import Sentence
 
 SUFFIX = ".npy"
 _ID = "S32"  # sentence ids are "s-" and 24 hex digits
+log = logging.getLogger(__name__)
 
 
 def file_stem(doc_id: str) -> str:
@@ -69,9 +71,14 @@ class SentenceVectorFiles:
             wanted.setdefault(sentence.doc_id, set()).add(sentence.sentence_id)
         found: dict[str, np.ndarray] = {}
         for doc_id, ids in wanted.items():
+            path = self._path(doc_id)
             try:
-                records = np.load(self._path(doc_id), allow_pickle=False)
+                records = np.load(path, allow_pickle=False)
             except FileNotFoundError:
+                continue
+            except (OSError, ValueError) as error:  # damaged on disk: answer without them
+                log.warning("unreadable sentence vectors %s (%s); delete the file and run "
+                            "`assistant ingest` to embed its article again", path, error)
                 continue
             for raw, vector in zip(records["id"], records["vector"], strict=True):
                 sentence_id = raw.decode("ascii")

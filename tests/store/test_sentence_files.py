@@ -63,3 +63,13 @@ def test_keep_only_sweeps_other_articles_and_unfinished_writes(tmp_path):
                                                           "notes.txt"]
     files.clear()
     assert not tmp_path.exists()
+
+
+def test_a_damaged_file_is_passed_over_with_one_warning(tmp_path, caplog):
+    files = SentenceVectorFiles(tmp_path)
+    damaged, kept = sentences_of("damaged.txt", ["Damaged."]), sentences_of("kept.txt", ["K."])
+    files.write(damaged + kept, vectors(2, seed=6))
+    (tmp_path / f"{file_stem('damaged.txt')}.npy").write_bytes(b"\x93NUMPY cut short")
+    assert set(files.read(damaged + kept)) == {kept[0].sentence_id}
+    [record] = [r for r in caplog.records if r.name == "assistant.store.sentence_files"]
+    assert "unreadable sentence vectors" in record.message and "\n" not in record.message
