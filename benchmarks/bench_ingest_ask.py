@@ -3,6 +3,10 @@
 Prints one JSON object per measurement and a final summary object. Not a test: it asserts
 nothing about time. Usage: ``python benchmarks/bench_ingest_ask.py [--chunks 5000]``.
 
+Three corpora: the seed article and a generated corpus of ``--chunks`` chunks, asked ten seed
+questions in turn; and the Wikinews corpus (239 real articles), asked the questions of its
+golden dev split in turn, follow-ups with their conversation.
+
 Ours: ``assistant ingest`` into embedded Chroma on the configured embedding backend (default:
 the fastest this CPU runs), an unchanged re-ingest of the same folder, then warm
 ``Assistant.ask`` (retrieval and answer; warm as on the page: the model loaded and the corpus's
@@ -31,9 +35,13 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.app import Assistant, build_embedder, run_ingest  # noqa: E402
+from assistant.quality.golden import load_golden  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.store.embedding import model_dir_for  # noqa: E402
 from benchmarks.synthetic_corpus import write_corpus  # noqa: E402
+from benchmarks.wikinews_corpus import WIKINEWS  # noqa: E402
+
+WIKINEWS_DEV = WIKINEWS / "golden-dev.jsonl"
 
 QUESTIONS = [
     "Who denied the deployment?",
@@ -59,18 +67,28 @@ def percentile(values: list[float], share: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))], 2)
 
 
-def latency(ask, rounds: int) -> dict:
-    ask(QUESTIONS[0])  # warm
+def latency(ask, rounds: int, questions: list[tuple[str, list]]) -> dict:
+    """``ask(question, history)`` timed over ``rounds`` questions taken in turn."""
+    ask(*questions[0])  # warm
     times = []
     for index in range(rounds):
         started = time.perf_counter()
-        ask(QUESTIONS[index % len(QUESTIONS)])
+        ask(*questions[index % len(questions)])
         times.append((time.perf_counter() - started) * 1000)
     return {"p50_ms": percentile(times, 0.5), "p95_ms": percentile(times, 0.95),
             "mean_ms": round(statistics.fmean(times), 2), "n": rounds}
 
 
-def ours(corpus: Path, work: Path, embedder, query_embedder, rounds: int) -> dict:
+def seed_questions() -> list[tuple[str, list]]:
+    return [(q, []) for q in QUESTIONS]
+
+
+def wikinews_questions() -> list[tuple[str, list]]:
+    return [(case.question, list(case.history)) for case in load_golden(WIKINEWS_DEV)]
+
+
+def ours(corpus: Path, work: Path, embedder, query_embedder, rounds: int,
+         questions: list[tuple[str, list]]) -> dict:
     settings = Settings(corpus_dir=corpus, index_dir=work / "ours-index")
     started = time.perf_counter()
     first = run_ingest(settings, embedder)
@@ -93,11 +111,12 @@ def ours(corpus: Path, work: Path, embedder, query_embedder, rounds: int) -> dic
         "reingest_embedded": second.chunks_embedded,
         "open_s": round(open_s, 2),
         "warm_words_s": round(warm_words_s, 2),
-        "ask": latency(assistant.ask, rounds),
+        "ask": latency(assistant.ask, rounds, questions),
     }
 
 
-def baseline(corpus: Path, model_dir: Path, settings: Settings, rounds: int) -> dict:
+def baseline(corpus: Path, model_dir: Path, settings: Settings, rounds: int,
+             questions: list[tuple[str, list]]) -> dict:
     from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
     from llama_index.core.node_parser import SentenceSplitter
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
@@ -125,7 +144,9 @@ def baseline(corpus: Path, model_dir: Path, settings: Settings, rounds: int) -> 
         "chunks_per_s": round(chunks / first_s, 1),
         "reingest_unchanged_s": round(second_s, 3),
         "reingest_fraction": round(second_s / first_s, 4),
-        "ask": latency(retriever.retrieve, rounds),
+        # No conversation: the baseline retrieves with the question alone.
+        "ask": latency(lambda question, _history: retriever.retrieve(question), rounds,
+                       questions),
     }
 
 
@@ -146,14 +167,19 @@ def main() -> None:
     try:
         seed = work / "seed"
         shutil.copytree(settings.corpus_dir, seed)
-        per_article = ours(seed, work / "probe", embedder, query_embedder, 1)["chunks"]
+        per_article = ours(seed, work / "probe", embedder, query_embedder, 1,
+                           seed_questions())["chunks"]
         generated = work / "generated"
         write_corpus(generated, -(-args.chunks // per_article))
-        for name, corpus in (("seed", seed), ("generated", generated)):
+        for name, corpus, questions in (("seed", seed, seed_questions()),
+                                        ("generated", generated, seed_questions()),
+                                        ("wikinews", WIKINEWS_DEV.parent / "articles",
+                                         wikinews_questions())):
             mine = emit({"corpus": name, "system": "assistant",
-                         **ours(corpus, work / name, embedder, query_embedder, args.rounds)})
+                         **ours(corpus, work / name, embedder, query_embedder, args.rounds,
+                                questions)})
             base = emit({"corpus": name, "system": "llamaindex_baseline",
-                         **baseline(corpus, model_dir, settings, args.rounds)})
+                         **baseline(corpus, model_dir, settings, args.rounds, questions)})
             summary[name] = {
                 "assistant": mine, "llamaindex_baseline": base,
                 "ingest_chunks_per_s_vs_baseline": round(mine["chunks_per_s"] /
