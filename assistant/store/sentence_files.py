@@ -74,6 +74,8 @@ class SentenceVectorFiles:
             path = self._path(doc_id)
             try:
                 records = np.load(path, allow_pickle=False)
+                if records.dtype.names != ("id", "vector"):
+                    raise ValueError(f"holds {records.dtype}, not sentence ids and vectors")
             except FileNotFoundError:
                 continue
             except (OSError, ValueError) as error:  # damaged on disk: answer without them

@@ -73,3 +73,13 @@ def test_a_damaged_file_is_passed_over_with_one_warning(tmp_path, caplog):
     assert set(files.read(damaged + kept)) == {kept[0].sentence_id}
     [record] = [r for r in caplog.records if r.name == "assistant.store.sentence_files"]
     assert "unreadable sentence vectors" in record.message and "\n" not in record.message
+
+
+def test_a_file_of_another_layout_is_passed_over_like_a_damaged_one(tmp_path, caplog):
+    files = SentenceVectorFiles(tmp_path)
+    other, kept = sentences_of("other.txt", ["Other."]), sentences_of("kept.txt", ["K."])
+    files.write(other + kept, vectors(2, seed=7))
+    np.save(tmp_path / f"{file_stem('other.txt')}.npy", np.zeros((1, 384), dtype=np.float32))
+    assert set(files.read(other + kept)) == {kept[0].sentence_id}
+    [record] = [r for r in caplog.records if r.name == "assistant.store.sentence_files"]
+    assert "not sentence ids and vectors" in record.message and "\n" not in record.message
