@@ -1,16 +1,21 @@
-"""Fit the int8 embedding model: the smoothing of its activations, and the layers kept fp32.
+"""Fit the int8 embedding model: the smoothing of its activations, the layers kept fp32, and
+the outlier channels kept fp32 beside a layer's int8 product.
 
 On the sentences of the Wikinews dev split (the test split is never read): the largest
 activation of each input channel of each weight layer, which smoothing divides by (see
 ``assistant/store/int8.py``); then, for each int8 config, how far the vectors move when each
 smoothed weight layer alone is quantized, and the most sensitive layers kept in fp32, most
 sensitive first, until every dev sentence's int8 vector is within ``--target`` cosine of its
-fp32 vector. Configs with the same arithmetic (avx512_vnni and arm64 both multiply u8
-activations by s8 weights exactly) share one measurement. It also times fp32 and int8 on this
-CPU's config and records whether int8 is faster there.
+fp32 vector. Then each kept layer, least sensitive first, is tried as int8 with only its
+outlier input channels (the largest activations) in fp32: the fewest of ``OUTLIER_CHANNELS``
+that keep every dev sentence within the target. Configs with the same arithmetic (avx512_vnni
+and arm64 both multiply u8 activations by s8 weights exactly) share one measurement. It also
+times fp32 and int8 on this CPU's config and records whether int8 is faster there.
 
-Seeded; about a quarter of an hour on two cores. Updates ``assistant/store/int8.json`` and
-prints a JSON summary. Usage: ``python training/choose_int8_layers.py [--target 0.985]``.
+Seeded; about a quarter of an hour on two cores, and about four minutes more for the outlier
+channels (``--outliers-only`` keeps the recorded smoothing and fp32 layers and fits only those).
+Updates ``assistant/store/int8.json`` and prints a JSON summary.
+Usage: ``python training/choose_int8_layers.py [--target 0.985] [--outliers-only]``.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ from assistant.text.tokens import tiktoken_counter  # noqa: E402
 WIKINEWS = ROOT / "evals" / "corpora" / "wikinews"
 SEED = 13
 ALPHA = 0.5  # SmoothQuant's migration strength: the range split evenly between x and W
+OUTLIER_CHANNELS = (1, 2, 4, 8, 16)  # the channel counts tried, fewest first
 
 
 def dev_sentences(chunk_size: int) -> tuple[list[str], int]:
@@ -87,13 +93,14 @@ class Quantizer:
         self.smoothing = smoothing
         self.runs = 0
 
-    def vectors(self, quantization: Quantization, keep: list[str], texts: list[str]
-                ) -> np.ndarray:
+    def vectors(self, quantization: Quantization, keep: list[str], texts: list[str],
+                outliers: dict[str, list[int]] | None = None) -> np.ndarray:
         self.runs += 1
         target = self.scratch / f"q{self.runs}"
         target.mkdir()
         try:
-            quantize(self.fp32_folder, self.record, quantization, target, keep, self.smoothing)
+            quantize(self.fp32_folder, self.record, quantization, target, keep, self.smoothing,
+                     outliers or {})
             return embedder_of(target, "int8").embed(texts)
         finally:
             shutil.rmtree(target, ignore_errors=True)
@@ -130,6 +137,42 @@ def choose(quantizer: Quantizer, quantization: Quantization, layers: list[str],
     raise SystemExit(f"{quantization.value}: no layer set reaches {target}")
 
 
+def largest_channels(maxima: np.ndarray, count: int) -> list[int]:
+    return sorted(int(i) for i in np.argsort(-maxima, kind="stable")[:count])
+
+
+def choose_outliers(quantizer: Quantizer, quantization: Quantization, chosen: dict,
+                    texts: list[str], reference: np.ndarray, target: float, sample: int,
+                    rng: random.Random) -> dict:
+    """Turn ``chosen``'s fp32 layers, least sensitive first, into int8 ones whose largest input
+    channels stay fp32: the fewest such channels that keep every dev sentence above
+    ``target``. A layer that no count saves stays fp32."""
+    rows = sorted(rng.sample(range(len(texts)), min(sample, len(texts))))
+    probe = [texts[i] for i in rows]
+    order = [x for x in reversed(chosen["ranked_by_sensitivity"]) if x in chosen["fp32_layers"]]
+    keep, outliers = list(chosen["fp32_layers"]), {}
+    full = None
+    for layer in order:
+        for count in OUTLIER_CHANNELS:
+            trial = {**outliers, layer: largest_channels(quantizer.smoothing[1][layer], count)}
+            rest = [x for x in keep if x != layer]
+            if cosines(quantizer.vectors(quantization, rest, probe, trial),
+                       reference[rows]).min() < target:
+                continue
+            cosine = cosines(quantizer.vectors(quantization, rest, texts, trial), reference)
+            print(json.dumps({"config": quantization.value, "layer": layer, "channels": count,
+                              "dev_min_cosine": round(float(cosine.min()), 4)}),
+                  file=sys.stderr)
+            if cosine.min() >= target:
+                keep, outliers, full = rest, trial, cosine
+                break
+    measured = dict(chosen, fp32_layers=sorted(keep), outlier_channels=outliers)
+    if full is not None:
+        measured.update(dev_min_cosine=round(float(full.min()), 4),
+                        dev_mean_cosine=round(float(full.mean()), 4))
+    return measured
+
+
 def timed(embedders: list[OnnxEmbedder], texts: list[str], rounds: int) -> list[list[float]]:
     """Seconds each embedder takes for ``texts``, in alternating rounds, so a busy machine
     slows them alike."""
@@ -144,14 +187,14 @@ def timed(embedders: list[OnnxEmbedder], texts: list[str], rounds: int) -> list[
     return seconds
 
 
-def measure_speed(fp32_folder: Path, layers: list[str], smoothing, quantization: Quantization,
+def measure_speed(fp32_folder: Path, chosen: dict, smoothing, quantization: Quantization,
                   texts: list[str], rounds: int, scratch: Path) -> dict:
-    """fp32 against int8 (with ``layers`` in fp32) on this CPU: the median of the per-round
-    ratios, which a busy machine disturbs least."""
+    """fp32 against int8 (as ``chosen``) on this CPU: the median of the per-round ratios,
+    which a busy machine disturbs least."""
     target = scratch / "speed"
     target.mkdir()
     quantize(fp32_folder, verified_record(fp32_folder, DEFAULT_MODEL_SHA256), quantization,
-             target, layers, smoothing)
+             target, chosen["fp32_layers"], smoothing, chosen.get("outlier_channels", {}))
     fp32_s, int8_s = timed([embedder_of(fp32_folder, "fp32"), embedder_of(target, "int8")],
                            texts, rounds)
     ratios = sorted(f / i for f, i in zip(fp32_s, int8_s, strict=True))
@@ -172,6 +215,9 @@ def main() -> None:
     parser.add_argument("--speed-rounds", type=int, default=7)
     parser.add_argument("--speed-only", action="store_true",
                         help="keep the recorded layers; only time fp32 and int8 on this CPU")
+    parser.add_argument("--outliers-only", action="store_true",
+                        help="keep the recorded smoothing and fp32 layers; fit the outlier "
+                             "channels and time fp32 and int8")
     parser.add_argument("--out", type=Path, default=INT8_DATA)
     args = parser.parse_args()
     rng = random.Random(SEED)
@@ -185,13 +231,19 @@ def main() -> None:
     data = json.loads(args.out.read_text(encoding="utf-8"))
     scratch = Path(tempfile.mkdtemp(prefix="int8-"))
     try:
-        if args.speed_only:
+        if args.speed_only or args.outliers_only:
             recorded = data["models"][DEFAULT_MODEL_SHA256]
-            chosen = {name: {"fp32_layers": kept, **recorded["measured"][name]}
+            chosen = {name: {**recorded["measured"][name], "fp32_layers": kept,
+                             "outlier_channels": recorded.get("outlier_channels", {})
+                             .get(name, {})}
                       for name, kept in recorded["fp32_layers"].items()}
             smoothing = (recorded["smoothing"]["alpha"],
                          {k: np.asarray(v, dtype=np.float32)
                           for k, v in recorded["smoothing"]["activation_max"].items()})
+            if args.outliers_only:
+                reference = fp32.embed(texts)
+                chosen = fit_outliers(Quantizer(fp32_folder, scratch, smoothing), chosen, data,
+                                      texts, reference, args, rng)
         else:
             reference = fp32.embed(texts)
             maxima = activation_maxima(fp32_folder, fp32.record, texts)
@@ -208,12 +260,13 @@ def main() -> None:
                                                        reference, args.target, args.sample,
                                                        rng)
                 chosen[quantization.value] = by_arithmetic[arithmetic]
+            chosen = fit_outliers(quantizer, chosen, data, texts, reference, args, rng)
         here = cpu_quantization()
         speed = None
         if here is not None:
             sample = random.Random(SEED).sample(texts, min(args.speed_sentences, len(texts)))
-            speed = measure_speed(fp32_folder, chosen[here.value]["fp32_layers"], smoothing,
-                                  here, sample, args.speed_rounds, scratch)
+            speed = measure_speed(fp32_folder, chosen[here.value], smoothing, here, sample,
+                                  args.speed_rounds, scratch)
             data["speed"][here.value] = speed
             faster = set(data["int8_faster_on"]) - {here.value}
             if speed["int8_speedup_median"] > 1:
@@ -222,14 +275,35 @@ def main() -> None:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     if not args.speed_only:
-        data["models"][DEFAULT_MODEL_SHA256] = model_record(chosen, smoothing, args, articles,
-                                                            len(texts))
+        fitted = model_record(chosen, smoothing, args, articles, len(texts))
+        if args.outliers_only:  # the per-layer loss was measured by an earlier full run
+            fitted["data"] = data["models"][DEFAULT_MODEL_SHA256]["data"]
+        data["models"][DEFAULT_MODEL_SHA256] = fitted
     args.out.write_text(compact_json(data), encoding="utf-8")
     print(json.dumps({"sentences": len(texts), "speed": speed,
                       "fp32_layers": {n: c["fp32_layers"] for n, c in chosen.items()},
+                      "outlier_channels": {n: c.get("outlier_channels", {})
+                                           for n, c in chosen.items()},
                       "measured": {n: {k: v for k, v in c.items()
-                                       if k not in ("fp32_layers", "ranked_by_sensitivity")}
+                                       if k not in ("fp32_layers", "outlier_channels",
+                                                    "ranked_by_sensitivity")}
                                    for n, c in chosen.items()}}, indent=1))
+
+
+def fit_outliers(quantizer: Quantizer, chosen: dict[str, dict], data: dict, texts: list[str],
+                 reference: np.ndarray, args: argparse.Namespace, rng: random.Random
+                 ) -> dict[str, dict]:
+    """``choose_outliers`` for each config, once per arithmetic as ``choose`` is run."""
+    fitted: dict[str, dict] = {}
+    by_arithmetic: dict[str, dict] = {}
+    for quantization in Quantization:
+        arithmetic = json.dumps(data["configs"][quantization.value], sort_keys=True)
+        if arithmetic not in by_arithmetic:
+            by_arithmetic[arithmetic] = choose_outliers(
+                quantizer, quantization, chosen[quantization.value], texts, reference,
+                args.target, args.sample, rng)
+        fitted[quantization.value] = by_arithmetic[arithmetic]
+    return fitted
 
 
 def compact_json(data: dict) -> str:
@@ -250,8 +324,13 @@ def model_record(chosen: dict[str, dict], smoothing, args: argparse.Namespace, a
                 f"{args.sample // 2} hardest with every layer int8, and {args.sample // 2} "
                 f"drawn with seed {SEED})",
         "target_min_cosine": args.target,
+        "outlier_data": f"the fewest of {', '.join(map(str, OUTLIER_CHANNELS))} largest "
+                        "channels that keep every dev sentence within the target, tried first "
+                        f"on {args.sample} of them drawn with seed {SEED}",
         "fp32_layers": {name: c["fp32_layers"] for name, c in chosen.items()},
-        "measured": {name: {k: v for k, v in c.items() if k != "fp32_layers"}
+        "outlier_channels": {name: c.get("outlier_channels", {}) for name, c in chosen.items()},
+        "measured": {name: {k: v for k, v in c.items()
+                            if k not in ("fp32_layers", "outlier_channels")}
                      for name, c in chosen.items()},
         "smoothing": {"alpha": alpha,
                       "activation_max": {k: [float(f"{x:.4g}") for x in v]

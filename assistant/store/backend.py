@@ -99,6 +99,15 @@ def int8_layers(weights_sha256: str, quantization: Quantization) -> list[str] | 
     return list(model["fp32_layers"][quantization.value])
 
 
+def int8_outlier_channels(weights_sha256: str, quantization: Quantization
+                          ) -> dict[str, list[int]]:
+    """Per int8 layer, the input channels kept out of its int8 product (see
+    ``assistant/store/int8.py``); empty for a model or config never fitted so."""
+    model = int8_model(weights_sha256) or {}
+    return {layer: list(channels) for layer, channels
+            in model.get("outlier_channels", {}).get(quantization.value, {}).items()}
+
+
 def default_backend(weights_sha256: str | None, quantization: Quantization | None
                     ) -> EmbeddingBackend:
     """For the packaged model: int8 where it is measured to be faster than fp32 ONNX on this
@@ -116,11 +125,15 @@ def default_backend(weights_sha256: str | None, quantization: Quantization | Non
 
 def int8_recipe(weights_sha256: str | None, quantization: Quantization) -> str:
     """A short digest of everything that makes the model's int8 weights (the config, the fp32
-    layers, the smoothing): new fitted data means new files and new vectors."""
+    layers, the outlier channels, the smoothing): new fitted data means new files and new
+    vectors."""
     model = int8_model(weights_sha256) if weights_sha256 else None
     recipe = {"config": int8_data()["configs"][quantization.value],
               "fp32_layers": (model or {}).get("fp32_layers", {}).get(quantization.value),
               "smoothing": (model or {}).get("smoothing")}
+    outliers = (model or {}).get("outlier_channels", {}).get(quantization.value)
+    if outliers:  # absent from older recipes, whose digests stay as they were
+        recipe["outlier_channels"] = outliers
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:8]
 
 

@@ -8,6 +8,12 @@ the activations into the weights, where per-channel scales absorb it. The factor
 largest activation of each channel on the Wikinews dev split, recorded with the layers that stay
 fp32 in ``int8.json`` by ``training/choose_int8_layers.py``.
 
+In the first layers' feed-forward output, one or two input channels peak at about ten times the
+median channel, and smoothing alone leaves those layers too far from fp32. Such a layer keeps
+just those channels in a small fp32 product beside its int8 one (as LLM.int8() does): one or two
+of its 1,536 input rows. The same script chooses the channels, and keeps a layer whole in fp32
+when no small set is enough.
+
 Only making the int8 file imports ``onnx``; running it needs ``onnxruntime`` alone.
 """
 
@@ -21,7 +27,13 @@ from typing import Any
 
 import numpy as np
 
-from assistant.store.backend import EmbeddingBackend, Quantization, int8_data, int8_model
+from assistant.store.backend import (
+    EmbeddingBackend,
+    Quantization,
+    int8_data,
+    int8_model,
+    int8_outlier_channels,
+)
 from assistant.store.embedding import ModelError, file_sha256
 from assistant.store.onnx_model import ONNX_FILE, TOKENIZER_FILE, OnnxModelRecord
 
@@ -74,12 +86,52 @@ def smooth(model: Any, maxima: Smoothing, alpha: float, layers: list[str]) -> No
         node.input[0] = smoothed
 
 
+def split_outliers(model: Any, layer: str, channels: list[int]) -> None:
+    """Take ``channels`` of ``layer``'s input out of its int8 product, in place:
+    x·W = x[:, c]·W[c] + (x with c zeroed)·W. The few channels whose activations dwarf the
+    rest keep their own small fp32 product, so the int8 one scales the others finely."""
+    from onnx import helper, numpy_helper
+
+    node = weight_layers(model.graph)[layer]
+    weights = {tensor.name: tensor for tensor in model.graph.initializer}
+    weight = numpy_helper.to_array(weights[node.input[1]])
+    picked = np.asarray(sorted(channels), dtype=np.int64)
+    mask = np.ones(weight.shape[0], dtype=np.float32)
+    mask[picked] = 0
+    name = node.name
+    inliers = weight.copy()
+    inliers[picked] = 0
+    weights[node.input[1]].CopyFrom(numpy_helper.from_array(inliers, name=node.input[1]))
+    model.graph.initializer.extend([
+        numpy_helper.from_array(picked, name=f"{name}/outlier_channels"),
+        numpy_helper.from_array(weight[picked], name=f"{name}/outlier_weight"),
+        numpy_helper.from_array(mask, name=f"{name}/inlier_mask")])
+    source, result = node.input[0], node.output[0]
+    position = list(model.graph.node).index(node)
+    before = [
+        helper.make_node("Gather", [source, f"{name}/outlier_channels"], [f"{name}/outliers"],
+                         name=f"{name}/gather_outliers", axis=-1),
+        helper.make_node("MatMul", [f"{name}/outliers", f"{name}/outlier_weight"],
+                         [f"{name}/outlier_product"], name=f"{name}/outlier_matmul"),
+        helper.make_node("Mul", [source, f"{name}/inlier_mask"], [f"{name}/inliers"],
+                         name=f"{name}/mask_outliers")]
+    for offset, extra in enumerate(before):
+        model.graph.node.insert(position + offset, extra)
+    node.input[0] = f"{name}/inliers"
+    node.output[0] = f"{name}/inlier_product"
+    model.graph.node.insert(position + len(before) + 1, helper.make_node(
+        "Add", [f"{name}/inlier_product", f"{name}/outlier_product"], [result],
+        name=f"{name}/add_outliers"))
+
+
 def quantize(fp32_folder: Path, fp32_record: OnnxModelRecord, quantization: Quantization,
              target: Path, keep: list[str] | None = None,
-             smoothing: tuple[float, Smoothing] | None = None) -> OnnxModelRecord:
-    """Write the int8 model into ``target``: smooth the layers to quantize, then quantize them
-    with ``quantization``'s config, keeping ``keep`` in fp32. Both default to what
-    ``int8.json`` records for this model; a model it does not know is quantized whole."""
+             smoothing: tuple[float, Smoothing] | None = None,
+             outliers: dict[str, list[int]] | None = None) -> OnnxModelRecord:
+    """Write the int8 model into ``target``: take ``outliers`` (channels by layer) out of the
+    int8 products, smooth the layers to quantize, then quantize them with ``quantization``'s
+    config, keeping ``keep`` in fp32. All three default to what ``int8.json`` records for this
+    model; a model it does not know is quantized whole."""
     import onnx
     import onnxruntime
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -88,6 +140,8 @@ def quantize(fp32_folder: Path, fp32_record: OnnxModelRecord, quantization: Quan
     recorded = int8_model(fp32_record.weights_sha256) or {}
     if keep is None:
         keep = recorded.get("fp32_layers", {}).get(quantization.value, [])
+    if outliers is None:
+        outliers = int8_outlier_channels(fp32_record.weights_sha256, quantization)
     if smoothing is None and "smoothing" in recorded:
         smoothing = (recorded["smoothing"]["alpha"],
                      {layer: np.asarray(values, dtype=np.float32)
@@ -99,6 +153,12 @@ def quantize(fp32_folder: Path, fp32_record: OnnxModelRecord, quantization: Quan
         raise ModelError(f"the export in {fp32_folder} has no layer {unknown[0]} to keep in "
                          "fp32; set ASSISTANT_EMBEDDING_BACKEND=onnx")
     quantized = [layer for layer in layers if layer not in keep]
+    unknown = sorted(set(outliers) - set(quantized))
+    if unknown:
+        raise ModelError(f"the export in {fp32_folder} has no int8 layer {unknown[0]} to take "
+                         "outlier channels from; set ASSISTANT_EMBEDDING_BACKEND=onnx")
+    for layer, channels in outliers.items():
+        split_outliers(model, layer, channels)
     if smoothing is not None:
         smooth(model, smoothing[1], smoothing[0], quantized)
     smoothed_file = target / "smoothed.onnx"
@@ -122,6 +182,7 @@ def quantize(fp32_folder: Path, fp32_record: OnnxModelRecord, quantization: Quan
         **{**asdict(fp32_record), "backend": EmbeddingBackend.ONNX_INT8.value,
            "quantization": quantization.value, "onnx_sha256": file_sha256(target / ONNX_FILE),
            "fp32_layers": sorted(keep),
+           "outlier_channels": {layer: sorted(c) for layer, c in sorted(outliers.items())},
            "versions": {**fp32_record.versions, "onnx": onnx.__version__,
                         "onnxruntime": onnxruntime.__version__}})
     record.write(target)

@@ -62,6 +62,7 @@ class OnnxModelRecord:
     dimensions: int
     inputs: list[str]
     fp32_layers: list[str] = field(default_factory=list)
+    outlier_channels: dict[str, list[int]] = field(default_factory=dict)  # fp32 beside int8
     versions: dict[str, str] = field(default_factory=dict)
     version: int = RECORD_VERSION
 

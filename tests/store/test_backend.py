@@ -16,6 +16,7 @@ from assistant.store.backend import (
     embedder_name,
     int8_data,
     int8_layers,
+    int8_outlier_channels,
     int8_recipe,
     parse_cpu_flags,
 )
@@ -67,7 +68,13 @@ def test_the_int8_data_records_layers_for_every_config_of_the_packaged_model():
         assert layers is not None and all(layer.startswith("encoder/layer.") for layer in layers)
         assert model["measured"][quantization.value]["dev_min_cosine"] >= \
             model["target_min_cosine"]
+        # Outlier channels belong to int8 layers only: a kept layer is fp32 whole.
+        outliers = int8_outlier_channels(DEFAULT_MODEL_SHA256, quantization)
+        assert not set(outliers) & set(layers)
+        assert all(channels and all(0 <= c < 1536 for c in channels)
+                   for channels in outliers.values())
     assert int8_layers("0" * 64, Quantization.AVX2) is None
+    assert int8_outlier_channels("0" * 64, Quantization.AVX2) == {}
 
 
 def test_names_tell_backends_configs_and_int8_recipes_apart():
