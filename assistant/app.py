@@ -253,7 +253,8 @@ class Assistant:
             return found[-1]
 
         for draft in answerer.stream(Question(asked, corrected, tuple(turns)), retrieve):
-            passages = found[-1].passages if found else ()
+            # Every search's passages, once each: a question of several parts searches per part.
+            passages = tuple({p.chunk.chunk_id: p for r in found for p in r.passages}.values())
             yield Answer(question, draft.answer, draft.short_answer, draft.refused,
                          draft.citations,
                          {**_timings(started, retrieved_at), **draft.timings_ms},

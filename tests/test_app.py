@@ -72,6 +72,31 @@ def test_drafts_become_answers_with_timings_and_retrieved_ids():
     assert built.ask("Who denied it?").answer == "North Korea denied it (1 passage)."  # the last
 
 
+class TwoSearches:
+    """Searches twice, as for a question of two parts, and answers once."""
+
+    def stream(self, question: Question, retrieve: Retrieve):
+        retrieve(ResolvedQuestion("first part?"))
+        retrieve(ResolvedQuestion("second part?"))
+        yield Draft("Both parts.", None, False)
+
+
+class ByQuery(FakeRetriever):
+    """Hands back the chunk named by the query's first word, then every chunk."""
+
+    def retrieve(self, query: str, top_k: int, query_vector=None) -> list[Passage]:
+        own = [c for c in self.chunks if c.chunk_id == query.split()[0]]
+        return [Passage(c, 1.0) for c in own + [c for c in self.chunks if c not in own]]
+
+
+def test_the_retrieved_ids_are_every_search_s_passages_each_once_in_order():
+    chunks = [Chunk(name, "a.txt", i, "Text.", ()) for i, name in enumerate(("second", "first"))]
+    built = Assistant(Settings(), PROMPTS, FakeEmbedder(), ByQuery(chunks),
+                      TermRarity.of_chunks(chunks), WordVectors(FakeEmbedder()),
+                      {AnswerMode.EXTRACTIVE: TwoSearches()})
+    assert built.ask("Who and what?").retrieved == ("first", "second")
+
+
 def test_questions_that_cannot_be_answered_are_refused_before_any_answerer():
     built, answerer, _ = assistant()
     too_long = built.ask("Who " + "denied " * 20 + "it?")

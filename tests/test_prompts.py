@@ -15,13 +15,13 @@ def test_every_prompt_renders():
               "passages": "<passage>…</passage>", "question": "Who?", "n": "1",
               "title": "T", "source": "S", "published": "2024-10-21", "text": "It did.",
               "history": "Reader: Who?", "reason": "the model did not answer within 60 s",
-                  "context": "Who denied the deployment?"}
+                  "context": "Who denied the deployment?", "part": "how many were injured?"}
     assert set(prompts.names()) >= {"refusal", "refusal_missing", "empty_question",
                                      "empty_index", "answer_lead", "question_too_long",
                                      "engine_error", "examples", "llm_system", "llm_question",
                                      "llm_passage", "llm_no_answer", "llm_condense",
                                      "llm_condense_request", "llm_fallback", "llm_cut_short",
-                                         "llm_question_context"}
+                                         "llm_question_context", "refusal_part"}
     for name in prompts.names():
         rendered = prompts.render(name, **values)
         assert rendered and "{" not in rendered

@@ -3,7 +3,7 @@
 ``Assistant.ask_stream`` checks the question, picks the answerer of the requested mode and
 passes on what it yields; it never needs to know how an answer is made. An answerer decides
 what to search for (a follow-up may need the conversation, or a rewrite by a model) and calls
-``retrieve`` once with it.
+``retrieve`` with it: once, or once per part of a question that asks several things.
 """
 
 from __future__ import annotations

@@ -34,9 +34,10 @@ from assistant.answer.extractive.phrases import (
     opening_entity,
 )
 from assistant.answer.extractive.scoring import Candidate, SupportScorer
+from assistant.answer.parts import join_answers, question_parts
 from assistant.evidence import SentenceVectors, evidence_sentences
 from assistant.prompts import Prompts
-from assistant.retrieval.followup import ResolvedQuestion, resolve_followup
+from assistant.retrieval.followup import ResolvedQuestion, needs_context, resolve_followup
 from assistant.text.lexical import STOPWORDS, stem, terms, words
 from assistant.text.markers import marker
 from assistant.text.names import key_names, mentions, names_outside
@@ -63,8 +64,20 @@ class ExtractiveAnswerer:
         return Draft(self.prompts.render(name, **values), None, True)
 
     def stream(self, question: Question, retrieve: Retrieve) -> Iterator[Draft]:
-        """A follow-up leaning on the conversation searches with its last exchange too."""
-        yield self.answer(retrieve(resolve_followup(question.corrected, list(question.turns))))
+        """A follow-up leaning on the conversation searches with its last exchange too. A
+        question of several parts is answered part by part (see ``parts``): a later part that
+        leans on the first searches with it as context."""
+        parts = question_parts(question.corrected)
+        first = resolve_followup(parts[0], list(question.turns))
+        if len(parts) == 1:
+            yield self.answer(retrieve(first))
+            return
+        drafts = [self.answer(retrieve(first))]
+        for part in parts[1:]:
+            resolved = ResolvedQuestion(part, f"{parts[0]} {first.context}".strip()) \
+                if needs_context(part) else ResolvedQuestion(part)
+            drafts.append(self.answer(retrieve(resolved)))
+        yield join_answers(parts, drafts, self.prompts)
 
     def answer(self, retrieval: Retrieval) -> Draft:
         """The cited answer to what was retrieved for a question, or a refusal."""

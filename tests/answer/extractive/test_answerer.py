@@ -223,3 +223,35 @@ def test_every_weighed_answer_carries_its_confidence_signals_and_sentence():
         assert draft.confidence == round(ConfidenceModel.load().confidence(draft.signals), 4)
     assert answered.best_sentence == DENIAL and answered.signals.missing_names == 0.0
     assert refused.refused and refused.signals.missing_names == 1.0
+
+
+def test_a_question_of_two_parts_searches_and_answers_each():
+    question = ("Who denied sending troops to Russia, and how many special forces troops were "
+                "sent to Vladivostok?")
+    retrieve = RecordingRetrieve(passages("troops", "storm"))
+    [draft] = answerer().stream(Question(question, question), retrieve)
+    assert retrieve.calls == [
+        ResolvedQuestion("Who denied sending troops to Russia?"),
+        ResolvedQuestion("how many special forces troops were sent to Vladivostok?")]
+    assert draft.answer == f"{DENIAL} [1] 1,500 special forces troops — {COUNT} [2]"
+    assert draft.short_answer == "North Korea; 1,500 special forces troops"
+    assert_citations_resolve(draft)
+
+
+def test_a_part_leaning_on_the_first_searches_with_it_as_context():
+    question = "How many troops were sent to Vladivostok, and who denied it?"
+    retrieve = RecordingRetrieve(passages("troops"))
+    [draft] = answerer().stream(Question(question, question), retrieve)
+    assert retrieve.calls[1] == ResolvedQuestion("who denied it?",
+                                                 "How many troops were sent to Vladivostok?")
+    assert draft.short_answer == "1,500 special forces troops; North Korea"
+    assert_citations_resolve(draft)
+
+
+def test_a_part_the_coverage_does_not_answer_is_named_beside_the_answered_one():
+    question = "Who denied sending troops to Russia, and how many fishermen drowned in Busan?"
+    [draft] = answerer().stream(Question(question, question),
+                                RecordingRetrieve(passages("troops", "storm")))
+    refused = PROMPTS.render("refusal_part", part="how many fishermen drowned in Busan?")
+    assert draft.answer == f"{DENIAL} [1] {refused}" and not draft.refused
+    assert_citations_resolve(draft)
