@@ -12,8 +12,9 @@ that keep every dev sentence within the target. Configs with the same arithmetic
 and arm64 both multiply u8 activations by s8 weights exactly) share one measurement. It also
 times fp32 and int8 on this CPU's config and records whether int8 is faster there.
 
-Seeded; about a quarter of an hour on two cores, and about four minutes more for the outlier
-channels (``--outliers-only`` keeps the recorded smoothing and fp32 layers and fits only those).
+Seeded; about a quarter of an hour on two cores, and about five minutes more for the outlier
+channels (``--outliers-only`` keeps the recorded smoothing, layer ranking and fp32 layers, and
+fits the outlier channels afresh).
 Updates ``assistant/store/int8.json`` and prints a JSON summary.
 Usage: ``python training/choose_int8_layers.py [--target 0.985] [--outliers-only]``.
 """
@@ -58,7 +59,7 @@ from assistant.text.tokens import tiktoken_counter  # noqa: E402
 WIKINEWS = ROOT / "evals" / "corpora" / "wikinews"
 SEED = 13
 ALPHA = 0.5  # SmoothQuant's migration strength: the range split evenly between x and W
-OUTLIER_CHANNELS = (1, 2, 4, 8, 16)  # the channel counts tried, fewest first
+OUTLIER_CHANNELS = (1, 2, 4, 8, 16, 32, 64)  # the channel counts tried, fewest first
 
 
 def dev_sentences(chunk_size: int) -> tuple[list[str], int]:
@@ -144,14 +145,15 @@ def largest_channels(maxima: np.ndarray, count: int) -> list[int]:
 def choose_outliers(quantizer: Quantizer, quantization: Quantization, chosen: dict,
                     texts: list[str], reference: np.ndarray, target: float, sample: int,
                     rng: random.Random) -> dict:
-    """Turn ``chosen``'s fp32 layers, least sensitive first, into int8 ones whose largest input
-    channels stay fp32: the fewest such channels that keep every dev sentence above
-    ``target``. A layer that no count saves stays fp32."""
+    """Turn ``chosen``'s fp32 layers (and any that a former fit gave outlier channels, which
+    are fitted afresh), least sensitive first, into int8 ones whose largest input channels
+    stay fp32: the fewest such channels that keep every dev sentence above ``target``. A
+    layer that no count saves stays fp32."""
     rows = sorted(rng.sample(range(len(texts)), min(sample, len(texts))))
     probe = [texts[i] for i in rows]
-    order = [x for x in reversed(chosen["ranked_by_sensitivity"]) if x in chosen["fp32_layers"]]
-    keep, outliers = list(chosen["fp32_layers"]), {}
-    full = None
+    candidates = set(chosen["fp32_layers"]) | set(chosen.get("outlier_channels", {}))
+    order = [x for x in reversed(chosen["ranked_by_sensitivity"]) if x in candidates]
+    keep, outliers = sorted(candidates), {}
     for layer in order:
         for count in OUTLIER_CHANNELS:
             trial = {**outliers, layer: largest_channels(quantizer.smoothing[1][layer], count)}
@@ -164,13 +166,12 @@ def choose_outliers(quantizer: Quantizer, quantization: Quantization, chosen: di
                               "dev_min_cosine": round(float(cosine.min()), 4)}),
                   file=sys.stderr)
             if cosine.min() >= target:
-                keep, outliers, full = rest, trial, cosine
+                keep, outliers = rest, trial
                 break
-    measured = dict(chosen, fp32_layers=sorted(keep), outlier_channels=outliers)
-    if full is not None:
-        measured.update(dev_min_cosine=round(float(full.min()), 4),
-                        dev_mean_cosine=round(float(full.mean()), 4))
-    return measured
+    final = cosines(quantizer.vectors(quantization, keep, texts, outliers), reference)
+    return dict(chosen, fp32_layers=sorted(keep), outlier_channels=outliers,
+                dev_min_cosine=round(float(final.min()), 4),
+                dev_mean_cosine=round(float(final.mean()), 4))
 
 
 def timed(embedders: list[OnnxEmbedder], texts: list[str], rounds: int) -> list[list[float]]:
@@ -217,7 +218,7 @@ def main() -> None:
                         help="keep the recorded layers; only time fp32 and int8 on this CPU")
     parser.add_argument("--outliers-only", action="store_true",
                         help="keep the recorded smoothing and fp32 layers; fit the outlier "
-                             "channels and time fp32 and int8")
+                             "channels afresh and time fp32 and int8")
     parser.add_argument("--out", type=Path, default=INT8_DATA)
     args = parser.parse_args()
     rng = random.Random(SEED)
