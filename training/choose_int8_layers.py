@@ -76,8 +76,10 @@ def dev_sentences(chunk_size: int) -> tuple[list[str], int]:
 
 
 def embedder_of(folder: Path, name: str) -> OnnxEmbedder:
+    """The model as ingest runs it, in batches of the same size: dynamic quantization scales
+    each batch as a whole, so a sentence's int8 vector depends on the batch it is in."""
     record = verified_record(folder, DEFAULT_MODEL_SHA256)
-    return OnnxEmbedder(lambda: (folder, record), name)
+    return OnnxEmbedder(lambda: (folder, record), name, Settings().embedding_batch_size)
 
 
 def cosines(vectors: np.ndarray, reference: np.ndarray) -> np.ndarray:

@@ -17,6 +17,10 @@ from functools import cache
 from pathlib import Path
 
 INT8_DATA = Path(__file__).with_name("int8.json")
+# How ``int8.py`` lays the recipe out in the graph; raised when the same recipe makes other
+# int8 weights or products. 2: layers that read one tensor share its smoothing, and smoothing
+# is folded into the constants that make a tensor where it can be.
+INT8_GRAPH = 2
 
 
 class EmbeddingBackend(StrEnum):
@@ -134,6 +138,8 @@ def int8_recipe(weights_sha256: str | None, quantization: Quantization) -> str:
     outliers = (model or {}).get("outlier_channels", {}).get(quantization.value)
     if outliers:  # absent from older recipes, whose digests stay as they were
         recipe["outlier_channels"] = outliers
+    if recipe["smoothing"] is not None:
+        recipe["graph"] = INT8_GRAPH
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:8]
 
 

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from assistant.store import backend
 from assistant.store.backend import (
     EmbeddingBackend,
     Quantization,
@@ -77,7 +78,7 @@ def test_the_int8_data_records_layers_for_every_config_of_the_packaged_model():
     assert int8_outlier_channels("0" * 64, Quantization.AVX2) == {}
 
 
-def test_names_tell_backends_configs_and_int8_recipes_apart():
+def test_names_tell_backends_configs_and_int8_recipes_apart(monkeypatch):
     names = [embedder_name("all-MiniLM-L6-v2", backend, quantization, DEFAULT_MODEL_SHA256)
              for backend, quantization in [(EmbeddingBackend.TORCH, None),
                                            (EmbeddingBackend.ONNX, None),
@@ -94,6 +95,10 @@ def test_names_tell_backends_configs_and_int8_recipes_apart():
     assert backend_key(EmbeddingBackend.ONNX_INT8, Quantization.ARM64, DEFAULT_MODEL_SHA256) != \
         backend_key(EmbeddingBackend.ONNX_INT8, Quantization.ARM64, "0" * 64)
     assert int8_recipe("0" * 64, Quantization.ARM64) == int8_recipe(None, Quantization.ARM64)
+    # And how the graph is laid out: the same data made into other products is another recipe.
+    shipped = int8_recipe(DEFAULT_MODEL_SHA256, Quantization.AVX512_VNNI)
+    monkeypatch.setattr(backend, "INT8_GRAPH", backend.INT8_GRAPH - 1)
+    assert int8_recipe(DEFAULT_MODEL_SHA256, Quantization.AVX512_VNNI) != shipped
     with pytest.raises(ValueError, match="needs a quantization config"):
         backend_key(EmbeddingBackend.ONNX_INT8, None)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import onnx
 import pytest
+from onnx import numpy_helper
 
 from assistant.store.backend import EmbeddingBackend, Quantization
 from assistant.store.embedding import ModelError, file_sha256
@@ -45,14 +46,37 @@ def same_vectors(model, fp32, folder) -> bool:
     return (embed(folder, record) * embed(export, record)).sum(axis=1).min() > 0.99999
 
 
+def divisions(model) -> list[str]:
+    return [node.name for node in model.graph.node
+            if node.op_type == "Mul" and node.name.endswith("/smooth")]
+
+
 def test_smoothing_leaves_the_fp32_model_unchanged(fp32, tmp_path):
     folder, record = fp32
     maxima = activation_maxima(folder, record, TEXTS)
     assert set(maxima) == set(layer_names(folder / ONNX_FILE)) and len(maxima) == 36
     model = onnx.load(str(folder / ONNX_FILE))
     smooth(model, maxima, 0.5, sorted(maxima))
-    assert sum(node.op_type == "Mul" and node.name.endswith("/smooth")
-               for node in model.graph.node) == 36
+    # Per block: one division shared by query, key and value (which read one tensor), and
+    # one for each of the other three layers.
+    assert len(divisions(model)) == 6 * 4
+    assert sum("/attention/self/" in name for name in divisions(model)) == 6
+    onnx.checker.check_model(model)
+    assert same_vectors(model, fp32, tmp_path)
+
+
+def test_smoothing_a_split_layer_scales_its_inlier_mask(fp32, tmp_path):
+    folder, record = fp32
+    layer = "encoder/layer.1/output/dense"
+    maxima = activation_maxima(folder, record, TEXTS)
+    model = onnx.load(str(folder / ONNX_FILE))
+    name = weight_layers(model.graph)[layer].name
+    split_outliers(model, layer, [607])
+    smooth(model, maxima, 0.5, [layer])
+    assert divisions(model) == []
+    mask = numpy_helper.to_array({t.name: t for t in model.graph.initializer}
+                                 [f"{name}/inlier_mask"])
+    assert mask[607] == 0 and len(np.unique(mask)) > 2  # zero there, a divisor elsewhere
     assert same_vectors(model, fp32, tmp_path)
 
 

@@ -17,7 +17,12 @@ from assistant.app import build_embedder
 from assistant.ingest.chunking import article_sentences
 from assistant.ingest.loaders import load_file
 from assistant.settings import Settings
-from assistant.store.backend import EmbeddingBackend, Quantization
+from assistant.store.backend import (
+    EmbeddingBackend,
+    Quantization,
+    int8_layers,
+    int8_outlier_channels,
+)
 from assistant.store.embedding import (
     DEFAULT_MODEL_SHA256,
     ModelError,
@@ -82,7 +87,12 @@ def test_int8_vectors_stay_within_0_98_of_fp32_on_real_text(quantization, senten
     cosines = (int8.embed(sentences) * fp32_vectors).sum(axis=1)
     assert len(sentences) > 7000
     assert cosines.min() >= 0.98, sentences[int(cosines.argmin())]
-    assert int8.record.quantization == quantization.value and int8.record.fp32_layers
+    assert int8.record.quantization == quantization.value
+    # Made as fitted: the recorded fp32 layers, and outlier channels taken out of some layer.
+    assert int8.record.fp32_layers == sorted(int8_layers(DEFAULT_MODEL_SHA256, quantization))
+    assert int8.record.outlier_channels == {
+        layer: sorted(channels) for layer, channels
+        in int8_outlier_channels(DEFAULT_MODEL_SHA256, quantization).items()} != {}
 
 
 def test_exports_are_cached_by_weights_backend_and_config_and_made_once():
