@@ -127,8 +127,9 @@ def build_answerers(settings: Settings, prompts: Prompts, embedder: Embedder,
                     ) -> dict[AnswerMode, Answerer]:
     """One answerer per mode; the ``llm`` mode only when a model is configured. ``confidence``
     replaces the fitted confidence model (training fits a new one)."""
+    exact = embedder.embed if settings.embedding_backend == EmbeddingBackend.ONNX_INT8 else None
     extractive = ExtractiveAnswerer(
-        prompts, SupportScorer(statistics.idf, synonyms), sentence_vectors,
+        prompts, SupportScorer(statistics.idf, synonyms, exact), sentence_vectors,
         known_term=statistics.__contains__, confidence=confidence or ConfidenceModel.load(),
         min_support=settings.min_support, max_sentences=settings.max_answer_sentences)
     answerers: dict[AnswerMode, Answerer] = {AnswerMode.EXTRACTIVE: extractive}

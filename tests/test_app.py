@@ -13,6 +13,7 @@ from assistant.retrieval.followup import ResolvedQuestion
 from assistant.settings import Settings
 from assistant.store.embedding import WordVectors
 from assistant.text.rarity import TermRarity
+from assistant.text.synonyms import SynonymMatcher
 from tests.support import PROJECT_ROOT, FakeEmbedder
 
 PROMPTS = Prompts(PROJECT_ROOT / "prompts")
@@ -140,3 +141,16 @@ def test_int8_embeds_the_articles_and_fp32_the_questions_under_one_index_name(tm
     assert not any(tmp_path.iterdir())  # nothing exported or extracted yet
     torch = Settings(model_cache_dir=tmp_path, embedding_backend="torch")
     assert build_embedder(torch, queries=True).name == embedder_name_for(torch)
+
+
+def test_only_an_int8_index_has_its_best_sentences_scored_again_at_full_precision(tmp_path):
+    from assistant.app import build_answerers
+
+    rarity = TermRarity.of_chunks([CHUNK])
+    embedder = FakeEmbedder()
+    for backend, rescored in (("onnx-int8", True), ("onnx", False), ("torch", False)):
+        settings = Settings(model_cache_dir=tmp_path, embedding_backend=backend)
+        answerers = build_answerers(settings, PROMPTS, embedder, lambda sentences: {}, rarity,
+                                    SynonymMatcher(None))
+        scorer = answerers[AnswerMode.EXTRACTIVE].scorer
+        assert (scorer.embed_exact == embedder.embed) is rescored

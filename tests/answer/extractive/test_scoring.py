@@ -84,3 +84,52 @@ def test_a_count_must_count_the_asked_thing():
     assert not scorer(word_vectors).gives(QuestionKind.HOW_MANY, COUNT,
                                           "How many countries were sent?", own)
     assert not scorer().gives(QuestionKind.HOW_MANY, WEATHER, "How many troops were sent?", own)
+
+
+def unit(cosine: float) -> np.ndarray:
+    """A vector at ``cosine`` to the query [1, 0]."""
+    return np.array([cosine, np.sqrt(1 - cosine**2)], dtype=np.float32)
+
+
+def test_on_int8_vectors_the_best_and_the_sentences_tied_with_it_are_scored_exactly():
+    """Stored (int8) vectors put the count sentence first by a hair; full-precision vectors,
+    embedded for the near tie only, decide for the denial. The weather sentence, far behind,
+    is not embedded again."""
+    question = "What happened?"  # no sentence holds its words: meaning alone decides
+    own = set(terms(question))
+    query = unit(1.0)
+    stored = {DENIAL.sentence_id: unit(0.70), WEATHER.sentence_id: unit(0.10),
+              COUNT.sentence_id: unit(0.72)}
+    exact = {DENIAL.text: unit(0.75), COUNT.text: unit(0.69)}
+    embedded: list[list[str]] = []
+
+    def embed_exact(texts: list[str]) -> np.ndarray:
+        embedded.append(list(texts))
+        return np.stack([exact[t] for t in texts])
+
+    def ranked(scorer: SupportScorer) -> list[str]:
+        scored = scorer.score(CANDIDATES, question, QuestionKind.OTHER, own, set(), query,
+                              stored)
+        return [c.sentence_id for c in sorted(scored, key=lambda c: -c.support)]
+
+    plain = SupportScorer(flat_idf, SynonymMatcher(None))
+    assert ranked(plain) == [COUNT.sentence_id, DENIAL.sentence_id, WEATHER.sentence_id]
+    rescoring = SupportScorer(flat_idf, SynonymMatcher(None), embed_exact)
+    assert ranked(rescoring) == [DENIAL.sentence_id, COUNT.sentence_id, WEATHER.sentence_id]
+    assert embedded == [[COUNT.text, DENIAL.text]]
+
+
+def test_a_clear_best_sentence_is_the_only_one_embedded_again():
+    question = "Who denied sending troops to Russia?"
+    own = set(terms(question))
+    query = np.array([1.0, 0.0], dtype=np.float32)
+    stored = {c.sentence_id: unit(0.5) for c in CANDIDATES}
+    embedded: list[list[str]] = []
+
+    def embed_exact(texts: list[str]) -> np.ndarray:
+        embedded.append(list(texts))
+        return np.stack([unit(0.5)] * len(texts))
+
+    SupportScorer(flat_idf, SynonymMatcher(None), embed_exact).score(
+        CANDIDATES, question, QuestionKind.OTHER, own, set(), query, stored)
+    assert embedded == [[DENIAL.text]]
