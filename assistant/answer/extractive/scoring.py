@@ -112,8 +112,9 @@ class SupportScorer:
         if self.embed_exact is not None and pool:
             tie = 2 * _DENSE_WEIGHT * _INT8_DENSE_ERROR  # both sentences may have moved
             top = [c for c in pool[:_EXACT_POOL] if c.support >= pool[0].support - tie]
-            fresh = self.embed_exact([c.text for c in top])
-            vectors = {**vectors, **{c.sentence_id: v for c, v in zip(top, fresh, strict=True)}}
+            texts = list(dict.fromkeys(c.text for c in top))  # a sentence repeated: once
+            fresh = dict(zip(texts, self.embed_exact(texts), strict=True))
+            vectors = {**vectors, **{c.sentence_id: fresh[c.text] for c in top}}
         soft = self.synonyms.matches(question, own, [c.text for c in pool])
         rescored = {c.sentence_id: scored(c, found, vectors)
                     for c, found in zip(pool, soft, strict=True)}

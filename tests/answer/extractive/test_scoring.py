@@ -133,3 +133,22 @@ def test_a_clear_best_sentence_is_the_only_one_embedded_again():
     SupportScorer(flat_idf, SynonymMatcher(None), embed_exact).score(
         CANDIDATES, question, QuestionKind.OTHER, own, set(), query, stored)
     assert embedded == [[DENIAL.text]]
+
+
+def test_a_sentence_repeated_in_the_coverage_is_embedded_again_once():
+    text = "North Korea denied it. North Korea denied it."  # as wire copy reprinted
+    chunk = Chunk("d", "b.txt", 0, text, tuple(split_sentences(text)))
+    twins = [Candidate(e) for e in evidence_sentences([Passage(chunk, 1.0)])]
+    assert len({c.sentence_id for c in twins}) == 2 and len({c.text for c in twins}) == 1
+    question = "What happened?"
+    embedded: list[list[str]] = []
+
+    def embed_exact(texts: list[str]) -> np.ndarray:
+        embedded.append(list(texts))
+        return np.stack([unit(0.6)] * len(texts))
+
+    scored = SupportScorer(flat_idf, SynonymMatcher(None), embed_exact).score(
+        twins, question, QuestionKind.OTHER, set(terms(question)), set(), unit(1.0),
+        {twins[0].sentence_id: unit(0.50), twins[1].sentence_id: unit(0.51)})
+    assert embedded == [["North Korea denied it."]]
+    assert scored[0].dense == scored[1].dense == np.float32(0.6)
