@@ -129,7 +129,8 @@ def build_answerers(settings: Settings, prompts: Prompts, embedder: Embedder,
     replaces the fitted confidence model (training fits a new one)."""
     exact = embedder.embed if settings.embedding_backend == EmbeddingBackend.ONNX_INT8 else None
     extractive = ExtractiveAnswerer(
-        prompts, SupportScorer(statistics.idf, synonyms, exact), sentence_vectors,
+        prompts, SupportScorer(statistics.idf, synonyms, exact, settings.min_support),
+        sentence_vectors,
         known_term=statistics.__contains__, confidence=confidence or ConfidenceModel.load(),
         min_support=settings.min_support, max_sentences=settings.max_answer_sentences)
     answerers: dict[AnswerMode, Answerer] = {AnswerMode.EXTRACTIVE: extractive}

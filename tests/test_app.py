@@ -154,3 +154,4 @@ def test_only_an_int8_index_has_its_best_sentences_scored_again_at_full_precisio
                                     SynonymMatcher(None))
         scorer = answerers[AnswerMode.EXTRACTIVE].scorer
         assert (scorer.embed_exact == embedder.embed) is rescored
+        assert scorer.threshold == settings.min_support

@@ -67,15 +67,19 @@ class SupportScorer:
     sentence (does it say the question's verb, does it give the asked count)."""
 
     def __init__(self, idf: Callable[[str], float], synonyms: SynonymMatcher,
-                 embed_exact: Callable[[list[str]], np.ndarray] | None = None) -> None:
+                 embed_exact: Callable[[list[str]], np.ndarray] | None = None,
+                 threshold: float = 0.0) -> None:
         """``embed_exact``, given when the stored sentence vectors are int8 ones: embeds
-        texts as the question is embedded, at full precision. The strongest sentence, and any
-        that int8 could have put above or below it, are scored again on such vectors, so the
-        answer and its refusal go as they would on an fp32 index: the shortlist is rescored
-        exactly, as search over quantized vectors does."""
+        texts as the question is embedded, at full precision. Where int8 could have decided
+        otherwise than fp32 (sentences that could have changed places with the best one, or a
+        best one so close to ``threshold``, the support under which the answerer refuses, that
+        it could have crossed it), those sentences are scored again on such vectors. The
+        answer and its refusal then go as they would on an fp32 index: the shortlist is
+        rescored exactly, as search over quantized vectors does."""
         self.idf = idf
         self.synonyms = synonyms
         self.embed_exact = embed_exact
+        self.threshold = threshold
 
     def score(self, candidates: list[Candidate], question: str, kind: QuestionKind,
               own: set[str], context: set[str], query_vector: np.ndarray,
@@ -112,9 +116,10 @@ class SupportScorer:
         if self.embed_exact is not None and pool:
             tie = 2 * _DENSE_WEIGHT * _INT8_DENSE_ERROR  # both sentences may have moved
             top = [c for c in pool[:_EXACT_POOL] if c.support >= pool[0].support - tie]
-            texts = list(dict.fromkeys(c.text for c in top))  # a sentence repeated: once
-            fresh = dict(zip(texts, self.embed_exact(texts), strict=True))
-            vectors = {**vectors, **{c.sentence_id: fresh[c.text] for c in top}}
+            if len(top) > 1 or abs(pool[0].support - self.threshold) <= tie:
+                texts = list(dict.fromkeys(c.text for c in top))  # a sentence repeated: once
+                fresh = dict(zip(texts, self.embed_exact(texts), strict=True))
+                vectors = {**vectors, **{c.sentence_id: fresh[c.text] for c in top}}
         soft = self.synonyms.matches(question, own, [c.text for c in pool])
         rescored = {c.sentence_id: scored(c, found, vectors)
                     for c, found in zip(pool, soft, strict=True)}
