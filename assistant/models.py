@@ -7,6 +7,7 @@ without touching its neighbours. Offsets are always character offsets into ``Art
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -67,6 +68,15 @@ class Span:
     end: int
 
 
+def dateline(published: str) -> str:
+    """An ISO publication date ("2019-01-04", optionally with a time) in words."""
+    try:
+        day = date.fromisoformat(published.strip()[:10])
+    except ValueError:
+        return ""
+    return f"{day.day} {day:%B} {day.year}"
+
+
 @dataclass(frozen=True, slots=True)
 class Chunk:
     """A run of whole sentences of one article, the unit that is embedded and retrieved."""
@@ -84,6 +94,13 @@ class Chunk:
     @property
     def start(self) -> int:
         return self.sentences[0].start
+
+    @property
+    def dateline(self) -> str:
+        """The publication date in words ("4 January 2019"), empty when there is none: a
+        question set "in January 2019" is about an article of that date even if its text
+        never repeats the year."""
+        return dateline(self.published)
 
     @property
     def end(self) -> int:

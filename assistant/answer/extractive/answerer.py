@@ -110,7 +110,8 @@ class ExtractiveAnswerer:
         predicate = predicate_term(resolved.question)
         chunk = best.passage.chunk
         short = self._short_answer(resolved.question, kind, best, own_terms)
-        outside = names_outside(resolved.question, f"{chunk.title} {chunk.text}")
+        outside = names_outside(resolved.question,
+                                f"{chunk.title} {chunk.dateline} {chunk.text}")
         unsaid = bool(predicate) and not self.scorer.says(best.text, predicate,
                                                           resolved.question)
         signals = Signals(
