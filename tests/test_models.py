@@ -62,3 +62,17 @@ def test_a_chunk_cut_to_its_leading_sentences_keeps_their_text_and_spacing():
     assert chunk.leading(2).sentences == (Span(10, 24), Span(25, 35))
     assert chunk.leading(3) == chunk
     assert chunk.leading(1).sentence_texts() == ["One two three."]
+
+
+@pytest.mark.parametrize(("published", "words"), [
+    ("2019-01-04", "4 January 2019"),
+    ("2020-02-18T14:05:00Z", "18 February 2020"),
+    ("", ""),
+    ("last Tuesday", ""),
+    ("2019-13-40", ""),
+])
+def test_a_chunk_gives_its_publication_date_in_words_or_nothing(published, words):
+    from assistant.models import Chunk, Span
+
+    chunk = Chunk("c", "d", 0, "Text.", (Span(0, 5),), published=published)
+    assert chunk.dateline == words

@@ -171,7 +171,8 @@ class ExtractiveAnswerer:
     def _missing_names(self, question: str, candidates: list[Candidate]) -> list[str]:
         """Names and numbers the question hinges on that no evidence sentence contains and
         the corpus does not know either."""
-        text = " ".join(c.text for c in candidates)
+        datelines = dict.fromkeys(c.passage.chunk.dateline for c in candidates)
+        text = " ".join([*(c.text for c in candidates), *datelines])
         evidence = {stem(w.replace(",", "")) for w in words(text)}
         missing = []
         for name in key_names(question):

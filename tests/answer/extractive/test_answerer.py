@@ -147,6 +147,17 @@ def test_every_missing_name_is_listed_in_the_refusal():
     assert draft.answer == PROMPTS.render("refusal_missing", missing="Japan or 2023")
 
 
+def test_a_question_dated_like_the_article_is_answered_and_another_date_is_refused():
+    # The article was published on 21 October 2024; its text never gives the date.
+    dated = ask("Who denied sending troops to Russia in October 2024?", "troops")
+    assert not dated.refused
+    assert dated.short_answer == "North Korea"
+    assert_citations_resolve(dated)
+    other = ask("Who denied sending troops to Russia in March 2019?", "troops")
+    assert other.refused
+    assert other.answer == PROMPTS.render("refusal_missing", missing="March or 2019")
+
+
 def test_a_weakly_matching_question_is_refused_with_its_support():
     draft = ask("What happened to the weather?", "troops", "storm")
     assert draft.refused
