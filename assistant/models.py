@@ -7,8 +7,8 @@ without touching its neighbours. Offsets are always character offsets into ``Art
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from dataclasses import asdict, dataclass, field, replace
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
