@@ -250,13 +250,18 @@ class Assistant:
             query_vector = self.embedder.embed([resolved.query])[0]
             passages = self.retriever.retrieve(resolved.query, self.settings.top_k,
                                                query_vector)
-            found.append(Retrieval(resolved, tuple(passages), query_vector))
+            conversation = self.retriever.article_passages(
+                self.retriever.articles_quoting(resolved.said)) if resolved.said else []
+            found.append(Retrieval(resolved, tuple(passages), query_vector,
+                                   tuple(conversation)))
             retrieved_at = time.perf_counter()
             return found[-1]
 
         for draft in answerer.stream(Question(asked, corrected, tuple(turns)), retrieve):
-            # Every search's passages, once each: a question of several parts searches per part.
-            passages = tuple({p.chunk.chunk_id: p for r in found for p in r.passages}.values())
+            # Every search's passages, once each: a question of several parts searches per part;
+            # a follow-up also reads the conversation's articles, listed after what was found.
+            passages = tuple({p.chunk.chunk_id: p for r in found
+                              for p in (*r.passages, *r.conversation)}.values())
             yield Answer(question, draft.answer, draft.short_answer, draft.refused,
                          draft.citations,
                          {**_timings(started, retrieved_at), **draft.timings_ms},

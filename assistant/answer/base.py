@@ -36,6 +36,8 @@ class Retrieval:
     resolved: ResolvedQuestion
     passages: tuple[Passage, ...]
     query_vector: np.ndarray
+    # For a follow-up: every passage of the articles the previous answer quoted.
+    conversation: tuple[Passage, ...] = ()
 
 
 Retrieve = Callable[[ResolvedQuestion], Retrieval]

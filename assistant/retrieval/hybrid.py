@@ -30,6 +30,9 @@ class HybridRetriever:
         self.rrf_k = rrf_k
         self.chunks = list(chunks)  # every indexed chunk, as ``store.all_chunks`` lists them
         self._by_id = {c.chunk_id: c for c in self.chunks}
+        self._by_doc: dict[str, list[Chunk]] = {}
+        for c in self.chunks:
+            self._by_doc.setdefault(c.doc_id, []).append(c)
         self.bm25: BM25 | None = None
 
     def warm_up(self) -> None:
@@ -52,6 +55,23 @@ class HybridRetriever:
         lexical = [self.chunks[i].chunk_id
                    for i in self.bm25.top(query, self.lexical_candidates)]
         return self.fuse(dense, lexical)[:top_k]
+
+    def articles_quoting(self, quotes: Sequence[str], candidates: int = 3) -> list[str]:
+        """The articles (doc ids) whose text holds one of ``quotes`` verbatim, found through
+        BM25 and checked word for word."""
+        self.warm_up()
+        found: dict[str, None] = {}
+        for quote in quotes:
+            for i in self.bm25.top(quote, candidates):
+                if quote in self.chunks[i].text:
+                    found[self.chunks[i].doc_id] = None
+                    break
+        return list(found)
+
+    def article_passages(self, doc_ids: Sequence[str]) -> list[Passage]:
+        """Every chunk of the given articles, in article order, as passages."""
+        return [Passage(c, 0.0) for d in doc_ids
+                for c in sorted(self._by_doc.get(d, ()), key=lambda c: c.index)]
 
     def fuse(self, dense: list[str], lexical: list[str]) -> list[Passage]:
         scores: dict[str, float] = {}

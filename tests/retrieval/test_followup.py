@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.models import Turn
-from assistant.retrieval.followup import resolve_followup
+from assistant.retrieval.followup import quoted, resolve_followup
 
 
 def test_followups_take_context_only_when_they_need_it():
@@ -18,3 +18,15 @@ def test_followups_take_context_only_when_they_need_it():
     assert standalone.context == "" and standalone.query == "Who is Robert Wood?"
     assert resolve_followup("And Russia?", history).context
     assert resolve_followup("What did it say?", None).context == ""
+    assert resolved.said == ("South Korea’s National Intelligence Service (NIS) said so.",)
+    assert standalone.said == ()
+
+
+def test_the_sentences_an_answer_quoted_are_read_without_markers_or_its_bold_lead():
+    answer = ("**42 pacemakers** — Called the Ineos 1:59 Challenge, it featured 42 pacemakers. "
+              "[1] Kipchoge ran in Vienna, Austria on Saturday. [2, 3]\n\nSee the sources "
+              "below. [Passage 4]")
+    assert quoted(answer) == ("Called the Ineos 1:59 Challenge, it featured 42 pacemakers.",
+                              "Kipchoge ran in Vienna, Austria on Saturday.",
+                              "See the sources below.")
+    assert quoted("In Busan. [1]") == ()  # too short to name an article

@@ -104,3 +104,20 @@ def test_a_given_query_vector_is_searched_without_embedding_again():
     [(searched, n)] = store.calls
     assert searched is vector
     assert n == 5
+
+
+def test_the_articles_quoting_a_sentence_are_found_only_by_its_exact_words():
+    found = retriever(ScriptedStore())
+    assert found.articles_quoting(["Robert Wood spoke at the United Nations."]) == ["doc-c-c"]
+    assert found.articles_quoting(["Robert Wood spoke at the UN today."]) == []
+    assert found.articles_quoting(["North Korea denied sending troops", "Heavy rain flooded"
+                                   " the harbour of Busan."]) == ["doc-c-a", "doc-c-d"]
+
+
+def test_an_articles_passages_are_all_its_chunks_in_article_order():
+    text = "First part. Second part."
+    parts = [Chunk(f"x-{i}", "x", i, text, (Span(0, 11),), title="") for i in (1, 0)]
+    found = retriever(ScriptedStore(), chunks=[*parts, *CHUNKS])
+    assert [p.chunk.chunk_id for p in found.article_passages(["x", "doc-c-b"])] == \
+        ["x-0", "x-1", "c-b"]
+    assert found.article_passages(["unknown"]) == []

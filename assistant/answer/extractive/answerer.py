@@ -80,7 +80,20 @@ class ExtractiveAnswerer:
         yield join_answers(parts, drafts, self.prompts)
 
     def answer(self, retrieval: Retrieval) -> Draft:
-        """The cited answer to what was retrieved for a question, or a refusal."""
+        """The cited answer to what was retrieved for a question, or a refusal.
+
+        A follow-up is answered from the articles the conversation quoted when they answer it
+        ("How old is she?" after an answer about Greta Thunberg is about her, not about
+        someone another article gives an age for); otherwise from everything retrieved.
+        """
+        if retrieval.conversation:
+            draft = self._answer(replace(retrieval, passages=retrieval.conversation,
+                                         conversation=()))
+            if not draft.refused:
+                return draft
+        return self._answer(retrieval)
+
+    def _answer(self, retrieval: Retrieval) -> Draft:
         resolved, query_vector = retrieval.resolved, retrieval.query_vector
         own_terms = set(terms(resolved.question))
         if not own_terms and resolved.context:

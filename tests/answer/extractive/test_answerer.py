@@ -188,9 +188,37 @@ def test_a_follow_up_searches_with_the_conversation_as_context():
     [draft] = answerer().stream(Question("Who denied it?", "Who denied it?", turns), retrieve)
     assert retrieve.calls == [ResolvedQuestion(
         "Who denied it?",
-        f"How many troops were sent to Russia? 1,500 special forces troops — {COUNT}")]
+        f"How many troops were sent to Russia? 1,500 special forces troops — {COUNT}",
+        ("1,500 special forces troops", COUNT))]
     assert draft.answer == f"{DENIAL} [1]"
     assert_citations_resolve(draft)
+
+
+def follow_up(question: str, conversation: str, *doc_ids: str) -> Draft:
+    """Answer ``question`` as a follow-up whose conversation quoted ``conversation``'s article
+    while retrieval ranked ``doc_ids``."""
+    resolved = ResolvedQuestion(question, "Which envoy arrived late?", ("The envoy arrived late.",))
+    return answerer().answer(Retrieval(resolved, passages(*doc_ids),
+                                       FakeEmbedder().embed([resolved.query])[0],
+                                       passages(conversation)))
+
+
+def test_a_follow_up_is_answered_from_the_article_the_conversation_quoted():
+    alone = answerer().answer(retrieval("Who denied sending troops to Russia?", "troops",
+                                        "envoy"))
+    assert alone.citations[0].doc_id == "troops"  # the best match over everything retrieved
+    draft = follow_up("Who denied sending troops to Russia?", "envoy", "troops", "envoy")
+    assert [c.doc_id for c in draft.citations] == ["envoy"]
+    assert draft.answer.endswith("On Tuesday North Korea again denied sending its troops to "
+                                 "Russia. [1]")
+    assert_citations_resolve(draft)
+
+
+def test_a_follow_up_its_article_does_not_answer_is_answered_from_everything_retrieved():
+    draft = follow_up("How many troops were sent to Vladivostok?", "storm", "troops", "storm")
+    assert not draft.refused
+    assert [c.doc_id for c in draft.citations] == ["troops"]
+    assert draft.short_answer == "1,500 special forces troops"
 
 
 def test_a_question_that_stands_alone_ignores_the_conversation():

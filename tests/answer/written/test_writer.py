@@ -238,7 +238,9 @@ def test_a_failed_condensing_falls_back_to_the_follow_up_rule():
     drafts, retrieve = ask(chat, "Who denied it?", HISTORY)
     context = ("How many troops were sent to Russia? South Korea's spy agency said 1,500 "
                "special forces troops were sent to Vladivostok.")
-    assert retrieve.calls == [ResolvedQuestion("Who denied it?", context)]
+    said = ("South Korea's spy agency said 1,500 special forces troops were sent to "
+            "Vladivostok.",)
+    assert retrieve.calls == [ResolvedQuestion("Who denied it?", context, said)]
     asked = PROMPTS.render("llm_question_context", question="Who denied it?", context=context)
     assert chat.calls[1][1][1].endswith(f"Question: {asked}")
     final = drafts[-1]
