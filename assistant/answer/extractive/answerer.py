@@ -119,29 +119,34 @@ class ExtractiveAnswerer:
             giving = [c for c in scored
                       if self.scorer.gives(kind, c, resolved.question, own_terms)]
         ranked = sorted(giving or scored, key=lambda c: -c.support)
-        best = ranked[0]
+        best = ranked[0]  # the sentence quoted: the best in its article's context
+        # Whether the coverage answers at all is judged on the sentence that matches best on
+        # its own words: a title naming the question's subject says nothing about the asked
+        # fact, so it may choose among sentences but never turn a refusal into an answer.
+        by_itself = sorted(giving or scored, key=lambda c: -c.alone)
+        standing = by_itself[0]
         predicate = predicate_term(resolved.question)
-        chunk = best.passage.chunk
+        chunk = standing.passage.chunk
         short = self._short_answer(resolved.question, kind, best, own_terms)
         outside = names_outside(resolved.question,
                                 f"{chunk.title} {chunk.dateline} {chunk.text}")
-        unsaid = bool(predicate) and not self.scorer.says(best.text, predicate,
+        unsaid = bool(predicate) and not self.scorer.says(standing.text, predicate,
                                                           resolved.question)
         signals = Signals(
-            support=best.support, dense=best.dense, lexical=best.lexical,
-            margin=best.support - (ranked[1].support if len(ranked) > 1 else 0.0),
+            support=standing.alone, dense=standing.dense, lexical=standing.lexical,
+            margin=standing.alone - (by_itself[1].alone if len(by_itself) > 1 else 0.0),
             missing_names=float(bool(missing)), names_outside=float(bool(outside)),
             predicate_unsaid=float(unsaid), kind_unmet=float(not giving),
             no_short_answer=float(short is None))
         weighed = {"confidence": round(self.confidence.confidence(signals), 4),
                    "signals": signals, "best_sentence": best.text}
-        support = round(best.support, 4)
+        support = round(standing.alone, 4)
         if missing:
             return replace(self.refusal("refusal_missing", missing=" or ".join(missing)),
                            **weighed)
         if not giving:
             return replace(self.refusal(), **weighed)
-        if best.support < self.min_support or unsaid or outside:
+        if standing.alone < self.min_support or unsaid or outside:
             # Too weak a match; or "Who commands …?" asked of a sentence that never says who
             # commands; or "What did Japan's prime minister say …?" asked of a passage that
             # never mentions Japan, however well the rest of the question matches it.

@@ -4,6 +4,12 @@ Support mixes meaning (cosine of sentence and question vectors) with coverage (t
 question's content words, weighted by rarity, that the sentence holds itself or as a close
 synonym). A question that wants a name, number, time or place scores a sentence without one
 lower.
+
+News names its subject in the title and the first sentence, then says "he", "the tanker" or
+"the fine": the sentence that gives the asked fact rarely repeats the name. So each sentence
+has two scores: ``support``, where the question's names that the article's title gives count
+as present, which chooses the sentence to quote; and ``alone``, on the sentence's own words,
+which decides whether the coverage answers at all (a title is no statement of the asked fact).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from assistant.answer.extractive.phrases import find_answer
 from assistant.evidence import EvidenceSentence
 from assistant.models import Passage
 from assistant.text.lexical import STOPWORDS, terms, words
+from assistant.text.names import key_names
 from assistant.text.synonyms import SynonymMatcher
 
 _TYPE_PENALTY = 0.75
@@ -41,9 +48,10 @@ class Candidate:
     """One sentence of a retrieved passage, scored against the question."""
 
     evidence: EvidenceSentence
-    support: float = 0.0
+    support: float = 0.0  # in its article: the names its article's title gives count as said
     lexical: float = 0.0
     dense: float = 0.0
+    alone: float = 0.0  # the support of the sentence's own words, title aside
 
     @property
     def sentence_id(self) -> str:
@@ -93,21 +101,35 @@ class SupportScorer:
         context_weights = {t: self.idf(t) for t in context}
         context_total = sum(context_weights.values()) or 1.0
 
+        # Names the question is about count as present in every sentence of an article whose
+        # title names them: a later sentence says "He had cancer", not the full name again.
+        names = {t for name in key_names(question) for t in terms(name)} & set(weights)
+        titles: dict[str, set[str]] = {}
+
         def scored(candidate: Candidate, soft: dict[str, float],
                    vectors: dict[str, np.ndarray] = vectors) -> Candidate:
-            present = set(terms(candidate.text))
-            lexical = sum(w if t in present else w * soft.get(t, 0.0)
-                          for t, w in weights.items()) / total
-            # The conversation can only add to a sentence's coverage, never dilute it: the
-            # question's own words decide, the context breaks ties about what "it" was.
-            lexical = min(1.0, lexical + _CONTEXT_WEIGHT * sum(
-                w for t, w in context_weights.items() if t in present) / context_total)
+            title = candidate.passage.chunk.title
+            if title not in titles:
+                titles[title] = set(terms(title)) & names
+            said = set(terms(candidate.text))
             vector = vectors.get(candidate.sentence_id)
             dense = float(np.dot(vector, query_vector)) if vector is not None else 0.0
-            support = _DENSE_WEIGHT * dense + (1 - _DENSE_WEIGHT) * lexical
-            if kind != QuestionKind.OTHER and not find_answer(kind, candidate.text, own):
-                support *= _TYPE_PENALTY
-            return replace(candidate, support=support, lexical=lexical, dense=dense)
+            typed = kind == QuestionKind.OTHER or find_answer(kind, candidate.text, own)
+
+            def support_with(present: set[str]) -> tuple[float, float]:
+                lexical = sum(w if t in present else w * soft.get(t, 0.0)
+                              for t, w in weights.items()) / total
+                # The conversation can only add to a sentence's coverage, never dilute it:
+                # the question's own words decide, the context breaks ties about what "it" was.
+                lexical = min(1.0, lexical + _CONTEXT_WEIGHT * sum(
+                    w for t, w in context_weights.items() if t in present) / context_total)
+                support = _DENSE_WEIGHT * dense + (1 - _DENSE_WEIGHT) * lexical
+                return (support if typed else support * _TYPE_PENALTY), lexical
+
+            alone, lexical = support_with(said)
+            support, _ = support_with(said | titles[title]) if titles[title] else (alone, 0.0)
+            return replace(candidate, support=support, lexical=lexical, dense=dense,
+                           alone=alone)
 
         exact = [scored(c, {}) for c in candidates]
         # Synonyms are looked up for the strongest sentences only: the words of a dozen
@@ -116,7 +138,11 @@ class SupportScorer:
         if self.embed_exact is not None and pool:
             tie = 2 * _DENSE_WEIGHT * _INT8_DENSE_ERROR  # both sentences may have moved
             top = [c for c in pool[:_EXACT_POOL] if c.support >= pool[0].support - tie]
-            if len(top) > 1 or abs(pool[0].support - self.threshold) <= tie:
+            standing = max(pool, key=lambda c: c.alone)  # what refusing is judged on
+            near = abs(standing.alone - self.threshold) <= tie
+            if near and standing not in top:
+                top.append(standing)
+            if len(top) > 1 or near:
                 texts = list(dict.fromkeys(c.text for c in top))  # a sentence repeated: once
                 fresh = dict(zip(texts, self.embed_exact(texts), strict=True))
                 vectors = {**vectors, **{c.sentence_id: fresh[c.text] for c in top}}

@@ -22,7 +22,15 @@ from tests.support import MADE_UP_ARTICLES, PROJECT_ROOT, FakeEmbedder
 PROMPTS = Prompts(PROJECT_ROOT / "prompts")
 REFUSAL = PROMPTS.render("refusal")
 MIN_SUPPORT = 0.44
-ARTICLES = MADE_UP_ARTICLES
+ARTICLES = {
+    **MADE_UP_ARTICLES,
+    "obituary": ("Former Goa minister Francis D'Souza dies",
+                 "Francis D'Souza, a former minister of the Indian state of Goa, died on "
+                 "Thursday in Goa. He had advanced pancreatic cancer. His party praised his "
+                 "work for the state."),
+    "tribute": ("Tributes paid to Francis D'Souza",
+                "The former minister died on Thursday. He had advanced pancreatic cancer."),
+}
 DENIAL = "North Korea has officially denied sending troops to Russia."
 COUNT = "South Korea's spy agency said 1,500 special forces troops were sent to Vladivostok."
 
@@ -156,6 +164,19 @@ def test_a_question_dated_like_the_article_is_answered_and_another_date_is_refus
     other = ask("Who denied sending troops to Russia in March 2019?", "troops")
     assert other.refused
     assert other.answer == PROMPTS.render("refusal_missing", missing="March or 2019")
+
+
+def test_the_sentence_giving_the_fact_is_quoted_though_only_the_title_names_its_subject():
+    draft = ask("What cancer did Francis D'Souza of Goa have?", "obituary", "storm")
+    assert draft.answer.startswith("He had advanced pancreatic cancer. [1]")
+    assert_citations_resolve(draft)
+
+
+def test_a_title_naming_the_subject_does_not_turn_a_refusal_into_an_answer():
+    # Only the title names him; no sentence gives a degree.
+    draft = ask("Tell me about Francis D'Souza's degree.", "tribute")
+    assert draft.refused
+    assert draft.answer == REFUSAL
 
 
 def test_a_weakly_matching_question_is_refused_with_its_support():

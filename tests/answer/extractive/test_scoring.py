@@ -157,3 +157,63 @@ def test_a_sentence_repeated_in_the_coverage_is_embedded_again_once():
         {twins[0].sentence_id: unit(0.50), twins[1].sentence_id: unit(0.51)})
     assert embedded == [["North Korea denied it."]]
     assert scored[0].dense == scored[1].dense == np.float32(0.6)
+
+
+def test_names_the_title_gives_count_for_choosing_a_sentence_but_not_for_its_own_support():
+    text = "The former minister died on Thursday. He had advanced pancreatic cancer."
+    titled = Chunk("t", "b.txt", 0, text, tuple(split_sentences(text)),
+                   title="Goa's Francis D'Souza dies")
+    untitled = Chunk("u", "c.txt", 0, text, tuple(split_sentences(text)), title="Obituary")
+    question = "What cancer did Francis D'Souza have?"
+    zero = np.zeros(4, dtype=np.float32)
+
+    def scored(chunk: Chunk) -> list[Candidate]:
+        candidates = [Candidate(e) for e in evidence_sentences([Passage(chunk, 1.0)])]
+        return scorer().score(candidates, question, QuestionKind.OTHER,
+                              set(terms(question)), set(), zero, {})
+
+    died, cancer = scored(titled)
+    assert cancer.support > died.support  # it holds "cancer"; both are about D'Souza
+    assert cancer.alone < cancer.support and died.alone < died.support
+    plain_died, plain_cancer = scored(untitled)
+    assert (plain_cancer.alone, plain_died.alone) == (cancer.alone, died.alone)
+    assert (plain_cancer.support, plain_died.support) == (cancer.alone, died.alone)
+
+
+def test_a_title_counts_only_the_question_names_not_its_other_words():
+    text = "Officials met on Monday."
+    chunk = Chunk("t", "b.txt", 0, text, tuple(split_sentences(text)),
+                  title="Officials deny troop deployment")
+    [candidate] = [Candidate(e) for e in evidence_sentences([Passage(chunk, 1.0)])]
+    question = "Who denied the deployment?"  # no name: "deny" must be said by the sentence
+    [scored] = scorer().score([candidate], question, QuestionKind.OTHER,
+                              set(terms(question)), set(), np.zeros(4, dtype=np.float32), {})
+    assert scored.support == scored.alone
+
+
+def test_on_int8_vectors_the_sentence_refusing_is_judged_on_is_scored_exactly_near_the_threshold():
+    # Chosen in its article's context, "He had …" leads by far; whether to answer at all is
+    # judged on the sentence that matches best by its own words, the first one.
+    text = "Francis D'Souza, the former minister, died on Thursday. He had pancreatic cancer."
+    chunk = Chunk("t", "b.txt", 0, text, tuple(split_sentences(text)),
+                  title="Francis D'Souza dies")
+    died, cancer = [Candidate(e) for e in evidence_sentences([Passage(chunk, 1.0)])]
+    question = "What cancer did Francis D'Souza have?"
+    stored = {died.sentence_id: unit(0.5), cancer.sentence_id: unit(0.5)}
+    embedded: list[list[str]] = []
+
+    def embed_exact(texts: list[str]) -> np.ndarray:
+        embedded.append(list(texts))
+        return np.stack([unit(0.5)] * len(texts))
+
+    def scored(threshold: float) -> list[Candidate]:
+        return SupportScorer(flat_idf, SynonymMatcher(None), embed_exact, threshold).score(
+            [died, cancer], question, QuestionKind.OTHER, set(terms(question)), set(),
+            unit(1.0), stored)
+
+    far = scored(0.0)
+    assert embedded == []
+    assert far[1].support > far[0].support and far[0].alone > far[1].alone
+    assert far[1].support - far[0].support > 2 * 0.45 * 0.025  # no tie to decide
+    scored(far[0].alone - 0.01)
+    assert embedded == [[cancer.text, died.text]]
