@@ -7,9 +7,11 @@ lower.
 
 News names its subject in the title and the first sentence, then says "he", "the tanker" or
 "the fine": the sentence that gives the asked fact rarely repeats the name. So each sentence
-has two scores: ``support``, where the question's names that the article's title gives count
-as present, which chooses the sentence to quote; and ``alone``, on the sentence's own words,
-which decides whether the coverage answers at all (a title is no statement of the asked fact).
+has two scores: ``support``, where the question's names that the title or an earlier sentence
+of the passage gives count as present, which chooses the sentence to quote; and ``alone``, on
+the sentence's own words, which decides whether the coverage answers at all (a title or an
+earlier sentence is no statement of the asked fact). A question made only of names ("Who is
+Robert Wood?") has no asked fact to choose by, and is scored on own words alone.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ class Candidate:
     """One sentence of a retrieved passage, scored against the question."""
 
     evidence: EvidenceSentence
-    support: float = 0.0  # in its article: the names its article's title gives count as said
+    support: float = 0.0  # in context: names the title or earlier sentences give count as said
     lexical: float = 0.0
     dense: float = 0.0
     alone: float = 0.0  # the support of the sentence's own words, title aside
@@ -101,16 +103,28 @@ class SupportScorer:
         context_weights = {t: self.idf(t) for t in context}
         context_total = sum(context_weights.values()) or 1.0
 
-        # Names the question is about count as present in every sentence of an article whose
-        # title names them: a later sentence says "He had cancer", not the full name again.
+        # Names the question is about count as present in a sentence when the title or an
+        # earlier sentence gives them: a later sentence says "He had cancer", not the name.
         names = {t for name in key_names(question) for t in terms(name)} & set(weights)
-        titles: dict[str, set[str]] = {}
+        if names == set(weights):
+            names = set()  # "Who is Robert Wood?": no asked fact to choose a sentence by
+        introduced: dict[str, dict[int, set[str]]] = {}
+
+        def names_before(candidate: Candidate) -> set[str]:
+            """The question's names the title or an earlier sentence of the chunk gives."""
+            chunk = candidate.passage.chunk
+            if chunk.chunk_id not in introduced:
+                seen = set(terms(chunk.title)) & names
+                by_start = {}
+                for span, text in zip(chunk.sentences, chunk.sentence_texts(), strict=True):
+                    by_start[span.start] = set(seen)
+                    seen |= set(terms(text)) & names
+                introduced[chunk.chunk_id] = by_start
+            return introduced[chunk.chunk_id].get(candidate.start, set())
 
         def scored(candidate: Candidate, soft: dict[str, float],
                    vectors: dict[str, np.ndarray] = vectors) -> Candidate:
-            title = candidate.passage.chunk.title
-            if title not in titles:
-                titles[title] = set(terms(title)) & names
+            before = names_before(candidate)
             said = set(terms(candidate.text))
             vector = vectors.get(candidate.sentence_id)
             dense = float(np.dot(vector, query_vector)) if vector is not None else 0.0
@@ -127,7 +141,7 @@ class SupportScorer:
                 return (support if typed else support * _TYPE_PENALTY), lexical
 
             alone, lexical = support_with(said)
-            support, _ = support_with(said | titles[title]) if titles[title] else (alone, 0.0)
+            support, _ = support_with(said | before) if before - said else (alone, 0.0)
             return replace(candidate, support=support, lexical=lexical, dense=dense,
                            alone=alone)
 

@@ -217,3 +217,21 @@ def test_on_int8_vectors_the_sentence_refusing_is_judged_on_is_scored_exactly_ne
     assert far[1].support - far[0].support > 2 * 0.45 * 0.025  # no tie to decide
     scored(far[0].alone - 0.01)
     assert embedded == [[cancer.text, died.text]]
+
+
+def test_names_an_earlier_sentence_gives_count_for_a_later_one_unless_only_names_are_asked():
+    text = "Francis D'Souza, the former minister, died on Thursday. He had pancreatic cancer."
+    chunk = Chunk("e", "b.txt", 0, text, tuple(split_sentences(text)), title="Obituary")
+    zero = np.zeros(4, dtype=np.float32)
+
+    def scored(question: str) -> list[Candidate]:
+        candidates = [Candidate(e) for e in evidence_sentences([Passage(chunk, 1.0)])]
+        return scorer().score(candidates, question, QuestionKind.OTHER, set(terms(question)),
+                              set(), zero, {})
+
+    died, cancer = scored("What cancer did Francis D'Souza have?")
+    assert died.support == died.alone  # nothing before the first sentence
+    assert cancer.support > cancer.alone and cancer.support > died.support
+    died, cancer = scored("Who is Francis D'Souza?")  # only names: nothing to choose by
+    assert (died.support, cancer.support) == (died.alone, cancer.alone)
+    assert died.support > cancer.support
