@@ -66,3 +66,29 @@ def test_the_confidence_model_trains_from_the_repository_data(index_dir, tmp_pat
     assert data["measured"]["squad-held-out"]["reliability"]
     model = ConfidenceModel.load(out)
     assert model.coefficients == tuple(json.loads(done.stdout)["coefficients"])
+
+
+def test_a_follow_up_is_answered_from_the_article_the_conversation_is_about(
+        index_dir, real_query_embedder):
+    """Over 239 articles, "How old is she?" after an answer about Greta Thunberg gives her
+    age from that article, not another article's age of someone else."""
+    from assistant.app import Assistant
+    from assistant.settings import Settings
+    from tests.support import MODEL_CACHE
+
+    done = run("ingest", "--corpus", str(WIKINEWS / "articles"), "--index", str(index_dir))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assistant = Assistant.open(settings=Settings(
+        corpus_dir=WIKINEWS / "articles", index_dir=index_dir, model_cache_dir=MODEL_CACHE),
+        embedder=real_query_embedder)
+    history = [{"role": "user", "content": "Who did Time name as its 2019 Person of the Year?"},
+               {"role": "assistant", "content": "On Wednesday, Time magazine announced its "
+                "selection of climate change activist Greta Thunberg as their 2019 \"Person "
+                "of the Year\". [1]"}]
+    answer = assistant.ask("How old is she?", history)
+    assert not answer.refused
+    assert "sixteen" in answer.answer.split("[1]")[0]
+    assert answer.citations[0].doc_id.startswith(
+        "2019-12-14-greta-thunberg-named-2019-time-person-of-the-year")
+    article = (WIKINEWS / "articles" / answer.citations[0].doc_id).read_text(encoding="utf-8")
+    assert answer.citations[0].quote in article

@@ -66,15 +66,18 @@ class ExtractiveAnswerer:
     def stream(self, question: Question, retrieve: Retrieve) -> Iterator[Draft]:
         """A follow-up leaning on the conversation searches with its last exchange too. A
         question of several parts is answered part by part (see ``parts``): a later part that
-        leans on the first searches with it as context."""
+        leans on the first searches with it as context, and is answered from the article
+        that answered the first when that article answers it too ("… and how many were
+        injured?" is about the same crash)."""
         parts = question_parts(question.corrected)
         first = resolve_followup(parts[0], list(question.turns))
         if len(parts) == 1:
             yield self.answer(retrieve(first))
             return
         drafts = [self.answer(retrieve(first))]
+        said = tuple(dict.fromkeys(c.quote for c in drafts[0].citations))
         for part in parts[1:]:
-            resolved = ResolvedQuestion(part, f"{parts[0]} {first.context}".strip()) \
+            resolved = ResolvedQuestion(part, f"{parts[0]} {first.context}".strip(), said) \
                 if needs_context(part) else ResolvedQuestion(part)
             drafts.append(self.answer(retrieve(resolved)))
         yield join_answers(parts, drafts, self.prompts)

@@ -303,7 +303,8 @@ def test_a_part_leaning_on_the_first_searches_with_it_as_context():
     retrieve = RecordingRetrieve(passages("troops"))
     [draft] = answerer().stream(Question(question, question), retrieve)
     assert retrieve.calls[1] == ResolvedQuestion("who denied it?",
-                                                 "How many troops were sent to Vladivostok?")
+                                                 "How many troops were sent to Vladivostok?",
+                                                 (COUNT,))  # the first part's quote
     assert draft.short_answer == "1,500 special forces troops; North Korea"
     assert_citations_resolve(draft)
 
