@@ -109,23 +109,31 @@ class SupportScorer:
         if names == set(weights):
             names = set()  # "Who is Robert Wood?": no asked fact to choose a sentence by
         introduced: dict[str, dict[int, set[str]]] = {}
+        said_in: dict[str, set[str]] = {}
+
+        def terms_of(text: str) -> set[str]:
+            if text not in said_in:
+                said_in[text] = set(terms(text))
+            return said_in[text]
 
         def names_before(candidate: Candidate) -> set[str]:
             """The question's names the title or an earlier sentence of the chunk gives."""
+            if not names:
+                return set()
             chunk = candidate.passage.chunk
             if chunk.chunk_id not in introduced:
-                seen = set(terms(chunk.title)) & names
+                seen = terms_of(chunk.title) & names
                 by_start = {}
                 for span, text in zip(chunk.sentences, chunk.sentence_texts(), strict=True):
-                    by_start[span.start] = set(seen)
-                    seen |= set(terms(text)) & names
+                    by_start[span.start] = seen
+                    seen = seen | (terms_of(text) & names)
                 introduced[chunk.chunk_id] = by_start
             return introduced[chunk.chunk_id].get(candidate.start, set())
 
         def scored(candidate: Candidate, soft: dict[str, float],
                    vectors: dict[str, np.ndarray] = vectors) -> Candidate:
             before = names_before(candidate)
-            said = set(terms(candidate.text))
+            said = terms_of(candidate.text)
             vector = vectors.get(candidate.sentence_id)
             dense = float(np.dot(vector, query_vector)) if vector is not None else 0.0
             typed = kind == QuestionKind.OTHER or find_answer(kind, candidate.text, own)
