@@ -157,10 +157,17 @@ class SupportScorer:
         # Synonyms are looked up for the strongest sentences only: the words of a dozen
         # sentences, not of every retrieved passage, are embedded for a new question.
         pool = sorted(exact, key=lambda c: -c.support)[:_SOFT_POOL]
-        if self.embed_exact is not None and pool:
+        soft = dict(zip((c.sentence_id for c in pool),
+                        self.synonyms.matches(question, own, [c.text for c in pool]),
+                        strict=True))
+        rescored = {c.sentence_id: scored(c, soft[c.sentence_id]) for c in pool}
+        if self.embed_exact is not None and rescored:
+            # Decided on the final scores, synonyms included: which sentences could int8
+            # have put in another order, or on the other side of the threshold?
             tie = 2 * _DENSE_WEIGHT * _INT8_DENSE_ERROR  # both sentences may have moved
-            top = [c for c in pool[:_EXACT_POOL] if c.support >= pool[0].support - tie]
-            standing = max(pool, key=lambda c: c.alone)  # what refusing is judged on
+            ranked = sorted(rescored.values(), key=lambda c: -c.support)
+            top = [c for c in ranked[:_EXACT_POOL] if c.support >= ranked[0].support - tie]
+            standing = max(ranked, key=lambda c: c.alone)  # what refusing is judged on
             near = abs(standing.alone - self.threshold) <= tie
             if near and standing not in top:
                 top.append(standing)
@@ -168,9 +175,8 @@ class SupportScorer:
                 texts = list(dict.fromkeys(c.text for c in top))  # a sentence repeated: once
                 fresh = dict(zip(texts, self.embed_exact(texts), strict=True))
                 vectors = {**vectors, **{c.sentence_id: fresh[c.text] for c in top}}
-        soft = self.synonyms.matches(question, own, [c.text for c in pool])
-        rescored = {c.sentence_id: scored(c, found, vectors)
-                    for c, found in zip(pool, soft, strict=True)}
+                rescored.update({c.sentence_id: scored(c, soft[c.sentence_id], vectors)
+                                 for c in top})
         return [rescored.get(c.sentence_id, c) for c in exact]
 
     def says(self, text: str, term: str, question: str) -> bool:

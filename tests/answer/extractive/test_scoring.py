@@ -235,3 +235,33 @@ def test_names_an_earlier_sentence_gives_count_for_a_later_one_unless_only_names
     died, cancer = scored("Who is Francis D'Souza?")  # only names: nothing to choose by
     assert (died.support, cancer.support) == (died.alone, cancer.alone)
     assert died.support > cancer.support
+
+
+def test_on_int8_vectors_a_tie_made_by_a_synonym_is_scored_exactly():
+    """Before synonyms the count sentence leads by far; "troops" standing for "soldiers"
+    brings the denial level with it, so both are embedded again to decide."""
+    vectors = {"troops": [1.0, 0.0], "soldiers": [0.96, 0.28]}
+
+    def word_vectors(words: list[str]) -> np.ndarray:
+        return np.array([vectors.get(w, [0.0, 0.0]) for w in words], dtype=np.float32)
+
+    question = "Were soldiers sent to Russia?"
+    stored = {DENIAL.sentence_id: unit(0.5), WEATHER.sentence_id: unit(0.5),
+              COUNT.sentence_id: unit(0.07)}
+    embedded: list[list[str]] = []
+
+    def embed_exact(texts: list[str]) -> np.ndarray:
+        embedded.append(list(texts))
+        return np.stack([stored[c.sentence_id] for t in texts for c in CANDIDATES
+                         if c.text == t])
+
+    def scored(synonyms: SynonymMatcher) -> list[Candidate]:
+        return SupportScorer(flat_idf, synonyms, embed_exact).score(
+            CANDIDATES, question, QuestionKind.OTHER, set(terms(question)), set(), unit(1.0),
+            stored)
+
+    denial, _, count = scored(SynonymMatcher(None))
+    assert count.support - denial.support > 0.1 and embedded == []
+    denial, _, count = scored(SynonymMatcher(word_vectors))
+    assert abs(count.support - denial.support) < 2 * 0.45 * 0.025
+    assert [sorted(e) for e in embedded] == [sorted([DENIAL.text, COUNT.text])]
