@@ -23,7 +23,8 @@ class ConfidenceError(ValueError):
 
 @dataclass(frozen=True)
 class Signals:
-    """What the answerer knows about its best candidate sentence."""
+    """What the answerer knows about the sentence that matches the question best on its own
+    words (the one refusing is judged on; the sentence quoted may be another of its article)."""
 
     support: float  # the best sentence's support score
     dense: float  # its embedding cosine with the question
