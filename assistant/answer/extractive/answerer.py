@@ -33,7 +33,7 @@ from assistant.answer.extractive.phrases import (
     object_phrase,
     opening_entity,
 )
-from assistant.answer.extractive.scoring import Candidate, SupportScorer
+from assistant.answer.extractive.scoring import TIE, Candidate, SupportScorer
 from assistant.answer.parts import join_answers, question_parts
 from assistant.evidence import SentenceVectors, evidence_sentences
 from assistant.prompts import Prompts
@@ -122,7 +122,13 @@ class ExtractiveAnswerer:
             giving = [c for c in scored
                       if self.scorer.gives(kind, c, resolved.question, own_terms)]
         ranked = sorted(giving or scored, key=lambda c: -c.support)
-        best = ranked[0]  # the sentence quoted: the best in its article's context
+        # The sentence quoted: the best in its article's context; of sentences level with it
+        # (within what the scores can tell apart), the one that says the most by itself,
+        # since credit from a title or an earlier sentence is an inference.
+        level = [c for c in ranked if c.support >= ranked[0].support - TIE]
+        best = max(level, key=lambda c: c.alone)
+        ranked.remove(best)
+        ranked.insert(0, best)
         # Whether the coverage answers at all is judged on the sentence that matches best on
         # its own words: a title naming the question's subject says nothing about the asked
         # fact, so it may choose among sentences but never turn a refusal into an answer.

@@ -43,6 +43,8 @@ _EXACT_POOL = 4  # at most this many sentences are scored again at full precisio
 # How far int8 sentence vectors move a question-sentence cosine: 0.0225 at the 99.9th
 # percentile, 0.037 at most, over the dev questions and 1,500 dev sentences.
 _INT8_DENSE_ERROR = 0.025
+# Supports closer than this are level: either sentence's vector may have moved by the error.
+TIE = 2 * _DENSE_WEIGHT * _INT8_DENSE_ERROR
 
 
 @dataclass(frozen=True)
@@ -163,12 +165,12 @@ class SupportScorer:
         rescored = {c.sentence_id: scored(c, soft[c.sentence_id]) for c in pool}
         if self.embed_exact is not None and rescored:
             # Decided on the final scores, synonyms included: which sentences could int8
-            # have put in another order, or on the other side of the threshold?
-            tie = 2 * _DENSE_WEIGHT * _INT8_DENSE_ERROR  # both sentences may have moved
+            # have put in another order, or on the other side of the threshold? The answerer
+            # treats sentences within TIE as level, so int8 may misjudge that by TIE again.
             ranked = sorted(rescored.values(), key=lambda c: -c.support)
-            top = [c for c in ranked[:_EXACT_POOL] if c.support >= ranked[0].support - tie]
+            top = [c for c in ranked[:_EXACT_POOL] if c.support >= ranked[0].support - 2 * TIE]
             standing = max(ranked, key=lambda c: c.alone)  # what refusing is judged on
-            near = abs(standing.alone - self.threshold) <= tie
+            near = abs(standing.alone - self.threshold) <= TIE
             if near and standing not in top:
                 top.append(standing)
             if len(top) > 1 or near:

@@ -316,3 +316,30 @@ def test_a_part_the_coverage_does_not_answer_is_named_beside_the_answered_one():
     refused = PROMPTS.render("refusal_part", part="how many fishermen drowned in Busan?")
     assert draft.answer == f"{DENIAL} [1] {refused}" and not draft.refused
     assert_citations_resolve(draft)
+
+
+class PresetScorer(SupportScorer):
+    """Gives each sentence a preset (support, alone); the word checks stay real."""
+
+    def __init__(self, scores: dict[str, tuple[float, float]]) -> None:
+        super().__init__(lambda term: 1.0, SynonymMatcher(None))
+        self.scores = scores
+
+    def score(self, candidates, *args, **kwargs):
+        from dataclasses import replace
+
+        return [replace(c, support=s, alone=a, lexical=a)
+                for c in candidates for s, a in [self.scores.get(c.text, (0.0, 0.0))]]
+
+
+def test_of_sentences_level_in_context_the_one_saying_the_most_by_itself_is_quoted():
+    def quoted(count_support: float) -> str:
+        scorer = PresetScorer({DENIAL: (0.80, 0.80), COUNT: (count_support, 0.60)})
+        rarity = TermRarity.of_chunks(list(CHUNKS.values()))
+        draft = ExtractiveAnswerer(PROMPTS, scorer, sentence_vectors, rarity.__contains__,
+                                   ConfidenceModel.load(), MIN_SUPPORT, 1).answer(
+            retrieval("What about the troops in Russia?", "troops"))
+        return draft.citations[0].quote
+
+    assert quoted(0.81) == DENIAL  # level: credit from context is an inference
+    assert quoted(0.90) == COUNT  # clearly ahead in context
