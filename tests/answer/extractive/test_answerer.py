@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 
@@ -326,8 +327,6 @@ class PresetScorer(SupportScorer):
         self.scores = scores
 
     def score(self, candidates, *args, **kwargs):
-        from dataclasses import replace
-
         return [replace(c, support=s, alone=a, lexical=a)
                 for c in candidates for s, a in [self.scores.get(c.text, (0.0, 0.0))]]
 
