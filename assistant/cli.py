@@ -108,13 +108,14 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - the user gets one line; known kinds below
         from assistant.answer.written.model import LLMError
         from assistant.ingest.pipeline import IngestBusy
+        from assistant.ingest.tagging import PipelineError
         from assistant.quality.golden import GoldenError
         from assistant.store.chroma import StoreError
         from assistant.store.embedding import ModelError
         from assistant.web.engine import EngineError
 
         if isinstance(error, ModelError | IngestBusy | StoreError | FileNotFoundError |
-                      GoldenError | EngineError | LLMError):
+                      GoldenError | EngineError | LLMError | PipelineError):
             print(f"assistant: {error}", file=sys.stderr)
             return EXIT_ERROR
         raise

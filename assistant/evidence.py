@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
-from assistant.models import Citation, Passage, Sentence
+from assistant.models import Citation, Entity, Passage, Sentence, Span
 from assistant.text.instructions import is_instruction
 
 # The stored vectors of sentences, by sentence id (a sentence not stored is left out).
@@ -41,6 +42,13 @@ class EvidenceSentence:
     @property
     def end(self) -> int:
         return self.sentence.end
+
+    @cached_property
+    def entities(self) -> tuple[Entity, ...]:
+        """The entities found in this sentence at ingest, in offsets into its own text."""
+        span = Span(self.start, self.end)
+        return tuple(Entity(e.start - self.start, e.end - self.start, e.label, e.counted)
+                     for e in self.passage.chunk.entities if e.within(span))
 
     def citation(self, n: int) -> Citation:
         """This sentence as citation ``[n]`` of an answer."""

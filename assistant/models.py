@@ -78,6 +78,22 @@ def dateline(published: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Entity:
+    """A named thing, number or time the NLP pipeline found in a sentence at ingest: a
+    character range ``[start, end)`` in the article's text and its type ("PERSON", "GPE",
+    "DATE", "CARDINAL", ...). ``counted`` marks a span that counts something in units of time
+    ("three days", "16 weeks"): typed as a date, it answers "how many" too."""
+
+    start: int
+    end: int
+    label: str
+    counted: bool = False
+
+    def within(self, span: Span) -> bool:
+        return span.start <= self.start and self.end <= span.end
+
+
+@dataclass(frozen=True, slots=True)
 class Chunk:
     """A run of whole sentences of one article, the unit that is embedded and retrieved."""
 
@@ -90,6 +106,7 @@ class Chunk:
     source: str = ""
     published: str = ""
     url: str = ""
+    entities: tuple[Entity, ...] = ()  # of all its sentences, in article order
 
     @property
     def start(self) -> int:
@@ -113,7 +130,9 @@ class Chunk:
     def leading(self, count: int) -> Chunk:
         """The chunk cut to its first ``count`` sentences."""
         end = self._bounds()[count - 1][1]
-        return replace(self, text=self.text[:end], sentences=self.sentences[:count])
+        last = self.sentences[count - 1].end
+        return replace(self, text=self.text[:end], sentences=self.sentences[:count],
+                       entities=tuple(e for e in self.entities if e.end <= last))
 
     def _bounds(self) -> list[tuple[int, int]]:
         """Where each sentence sits in ``text``: sentences are joined by " " inside a paragraph

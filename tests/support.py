@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from assistant.answer.written.check import Sources
-from assistant.models import Chunk, Citation, Passage, Span
+from assistant.ingest.tagging import SpacyTagger, with_entities
+from assistant.models import Chunk, Citation, Entity, Passage, Sentence, Span
 from assistant.prompts import Prompts
 from assistant.quality.golden import GoldenCase
 
@@ -22,6 +24,36 @@ SEED = PROJECT_ROOT / "corpus" / "000_1c8cb6e4e6d5a0ae.txt"
 FIXTURES = Path(__file__).parent / "fixtures"
 MODEL_CACHE = Path(os.environ.get("ASSISTANT_TEST_MODEL_CACHE",
                                   Path.home() / ".cache" / "news-assistant" / "models"))
+
+
+class FakeTagger:
+    """Tags every run of digits as a CARDINAL; records every batch it was asked to tag."""
+
+    name = "fake-tagger"
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    def tag(self, texts: Sequence[str]) -> list[tuple[Entity, ...]]:
+        self.batches.append(list(texts))
+        return [tuple(Entity(m.start(), m.end(), "CARDINAL") for m in re.finditer(r"\d[\d,]*", t))
+                for t in texts]
+
+
+_TAGGER = SpacyTagger()  # the real pipeline, loaded on first use
+
+
+def entities_of(sentence: str) -> tuple[Entity, ...]:
+    """What the real NLP pipeline finds in one sentence, in its own offsets."""
+    return _TAGGER.tag([sentence])[0]
+
+
+def tagged(chunk: Chunk) -> Chunk:
+    """The chunk with the entities the real NLP pipeline finds in its sentences, as ingest
+    stores them."""
+    sentences = [Sentence.of(chunk.doc_id, text, span)
+                 for span, text in zip(chunk.sentences, chunk.sentence_texts(), strict=True)]
+    return with_entities([chunk], sentences, _TAGGER.tag([s.text for s in sentences]))[0]
 
 
 class FakeEmbedder:

@@ -13,9 +13,10 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from assistant.ingest.tagging import TAGGER
 from assistant.settings import Settings
 
-MANIFEST_VERSION = 3  # 3: sentence vectors in files, not a Chroma collection
+MANIFEST_VERSION = 4  # 3: sentence vectors in files, not a Chroma collection; 4: entities
 CLEANING_VERSION = 2  # 2: sentences that instruct a model are left out
 
 
@@ -29,8 +30,8 @@ class ManifestEntry:
 
 def fingerprint(settings: Settings, embedder_name: str) -> str:
     """Everything that changes what is stored; a change forces a rebuild."""
-    key = json.dumps([MANIFEST_VERSION, CLEANING_VERSION, embedder_name, settings.chunk_size,
-                      settings.chunk_overlap])
+    key = json.dumps([MANIFEST_VERSION, CLEANING_VERSION, embedder_name, TAGGER,
+                      settings.chunk_size, settings.chunk_overlap])
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 

@@ -1,9 +1,9 @@
 """Incremental, idempotent, resumable ingestion of a corpus folder into Chroma.
 
-Per article: read → find prose sentences → chunk → embed → replace its entries in Chroma →
-record it in the manifest. The manifest is written after each article, atomically, so a killed
-run resumes where it stopped; an article whose entries were half-written is simply replaced on
-the next run. A lock file keeps two ingests from running on one index at once.
+Per article: read → find prose sentences → chunk → embed and find entities → replace its entries
+in Chroma → record it in the manifest. The manifest is written after each article, atomically,
+so a killed run resumes where it stopped; an article whose entries were half-written is simply
+replaced on the next run. A lock file keeps two ingests from running on one index at once.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from filelock import FileLock, Timeout
 from assistant.ingest.chunking import article_sentences, chunk_article, to_sentences
 from assistant.ingest.loaders import corpus_files, load_file
 from assistant.ingest.manifest import Manifest, ManifestEntry, fingerprint, manifest_path
+from assistant.ingest.tagging import EntityTagger, with_entities
 from assistant.models import Article, Chunk, Sentence, Skipped
 from assistant.settings import Settings
 from assistant.store.chroma import ChromaStore
@@ -103,10 +104,12 @@ class Ingestor:
     """Brings the Chroma collections in line with the corpus folder."""
 
     def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder,
-                 count_tokens: TokenCounter, progress: bool = False) -> None:
+                 tagger: EntityTagger, count_tokens: TokenCounter,
+                 progress: bool = False) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
+        self.tagger = tagger
         self.count_tokens = count_tokens
         self.progress = progress
 
@@ -153,16 +156,19 @@ class Ingestor:
 
     def _store_group(self, group: list[Prepared], manifest: Manifest,
                      report: IngestReport) -> None:
-        """Embed a group's sentences in one call and replace its articles in Chroma with one
-        delete and one write: per-article writes cost more than the model on small articles.
-        The manifest records the articles only once they are stored."""
-        vectors = self.embedder.embed([s.text for _, _, sentences in group for s in sentences])
+        """Embed and tag a group's sentences in one call each and replace its articles in
+        Chroma with one delete and one write: per-article writes cost more than the model on
+        small articles. The manifest records the articles only once they are stored."""
+        texts = [s.text for _, _, sentences in group for s in sentences]
+        vectors = self.embedder.embed(texts)
+        found = self.tagger.tag(texts)
         self.store.delete_articles([article.doc_id for article, _, _ in group])
         stored: list[tuple[Article, list[Chunk]]] = []
         chunk_rows: list[np.ndarray] = []
         row = 0
         for article, chunks, sentences in group:
             own = vectors[row : row + len(sentences)]
+            chunks = with_entities(chunks, sentences, found[row : row + len(sentences)])
             row += len(sentences)
             if not chunks:
                 report.skipped.append(Skipped(article.doc_id, "no article prose found"))

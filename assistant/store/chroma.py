@@ -22,7 +22,7 @@ from typing import TypeVar
 import httpx
 import numpy as np
 
-from assistant.models import Chunk, Sentence, Span
+from assistant.models import Chunk, Entity, Sentence, Span
 from assistant.settings import Settings
 from assistant.store.sentence_files import SentenceVectorFiles, file_stem
 
@@ -229,6 +229,8 @@ def _chunk_metadata(chunk: Chunk) -> dict:
         "start": chunk.start,
         "end": chunk.end,
         "sentences": json.dumps([[s.start, s.end] for s in chunk.sentences]),
+        "entities": json.dumps([[e.start, e.end, e.label, int(e.counted)]
+                                for e in chunk.entities]),
     }
 
 
@@ -246,4 +248,6 @@ def _to_chunk(chunk_id: str, text: str, metadata: dict, shared: dict[str, str]) 
         source=one(metadata.get("source", "")),
         published=one(metadata.get("published", "")),
         url=one(metadata.get("url", "")),
+        entities=tuple(Entity(a, b, one(label), bool(counted)) for a, b, label, counted
+                       in json.loads(metadata.get("entities", "[]"))),
     )

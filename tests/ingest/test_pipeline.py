@@ -13,7 +13,7 @@ from assistant.ingest.manifest import Manifest, manifest_path
 from assistant.ingest.pipeline import IngestBusy, Ingestor, is_stale
 from assistant.models import Sentence, Skipped
 from assistant.text.tokens import tiktoken_counter
-from tests.support import FIXTURES, FakeEmbedder
+from tests.support import FIXTURES, FakeEmbedder, FakeTagger
 
 MESSY = ["empty.txt", "image_renamed.txt", "latin1_article.txt", "boilerplate.html",
          "broken.json", "records.jsonl", "front_matter.md", "bad_front_matter.md"]
@@ -31,9 +31,9 @@ def corpus(seed_corpus):
     return seed_corpus
 
 
-def ingest(settings, embedder, counter):
+def ingest(settings, embedder, counter, tagger=None):
     store = build_store(settings, embedder)
-    return Ingestor(settings, store, embedder, counter).run(), store
+    return Ingestor(settings, store, embedder, tagger or FakeTagger(), counter).run(), store
 
 
 def stored_ids(store) -> set[str]:
@@ -71,6 +71,26 @@ def test_first_ingest_reads_everything_and_skips_bad_input(backend, corpus, fake
         sentences = [Sentence.of(chunk.doc_id, text, span)
                      for span, text in zip(chunk.sentences, chunk.sentence_texts(), strict=True)]
         assert set(store.sentence_vectors(sentences)) == {s.sentence_id for s in sentences}
+
+
+def test_entities_are_found_once_per_sentence_and_stored_with_each_chunk(backend, corpus,
+                                                                         fake_embedder, counter):
+    settings = backend(corpus)
+    tagger = FakeTagger()
+    report, store = ingest(settings, fake_embedder, counter, tagger)
+    tagged = [text for batch in tagger.batches for text in batch]
+    embedded = [text for batch in fake_embedder.calls for text in batch]
+    assert tagged == embedded  # each sentence, in the one pass that embeds it
+    seed = [c for c in store.all_chunks() if c.doc_id == "000_1c8cb6e4e6d5a0ae.txt"]
+    seed_text = (corpus / "000_1c8cb6e4e6d5a0ae.txt").read_text(encoding="utf-8")
+    found = {seed_text[e.start:e.end] for chunk in seed for e in chunk.entities}
+    assert "1,500" in found  # in article offsets, read back from the store
+    for chunk in seed:
+        assert all(e.label == "CARDINAL" and any(e.within(s) for s in chunk.sentences)
+                   for e in chunk.entities)
+    tagger.batches.clear()
+    ingest(settings, fake_embedder, counter, tagger)
+    assert tagger.batches == []  # an unchanged article is not tagged again
 
 
 def test_unchanged_corpus_embeds_nothing(backend, corpus, fake_embedder, counter):
@@ -185,6 +205,6 @@ def test_long_runs_show_progress(make_settings, tmp_path, fake_embedder, counter
     write_corpus(tmp_path / "many", 25)
     settings = make_settings(tmp_path / "many")
     store = build_store(settings, fake_embedder)
-    report = Ingestor(settings, store, fake_embedder, counter, progress=True).run()
+    report = Ingestor(settings, store, fake_embedder, FakeTagger(), counter, progress=True).run()
     assert len(report.added) == 25
     assert "ingesting: 100%" in capsys.readouterr().err

@@ -166,8 +166,9 @@ class ExtractiveAnswerer:
             if neighbour is not None:
                 # Lead with the sentence that holds the short answer, so [1] supports it.
                 lead = neighbour
-                referent = opening_entity(neighbour.text) if kind == QuestionKind.WHO and \
-                    neighbour.start < best.start and _REFERS_BACK.match(best.text) else None
+                referent = opening_entity(neighbour.text, neighbour.entities) \
+                    if kind == QuestionKind.WHO and neighbour.start < best.start and \
+                    _REFERS_BACK.match(best.text) else None
                 # "… South Korea's NIS shared intelligence …" / "The spy agency reported …":
                 # the agency is the earlier sentence's subject, not just any name in it.
                 short = referent.text if referent else self._short_answer(
@@ -187,7 +188,8 @@ class ExtractiveAnswerer:
                  or (appositive(best.text, name) if name else None)
                  or (actor_phrase(question, best.text) if kind == QuestionKind.WHO else None)
                  or (headed_phrase(best.text, noun) if noun else None)
-                 or (find_answer(kind, best.text, own) if kind != QuestionKind.OTHER else None))
+                 or (find_answer(kind, best.text, best.entities, own)
+                     if kind != QuestionKind.OTHER else None))
         if found is None:
             return None
         text = re.sub(r"[’']s?$", "", found.text)  # "Kim Jong-un’s meeting" names Kim Jong-un
@@ -276,7 +278,8 @@ def _neighbour_with_answer(best: Candidate, scored: list[Candidate], kind: Quest
     for index in order:
         if 0 <= index < len(spans):
             neighbour = by_start.get(spans[index].start)
-            if neighbour is not None and find_answer(kind, neighbour.text, own):
+            if neighbour is not None and find_answer(kind, neighbour.text, neighbour.entities,
+                                                     own):
                 return neighbour
     return None
 

@@ -1,13 +1,16 @@
 """Finding the phrase a question wants in a sentence: a name, number, time, place, the
 object of a verb, the actor of an action, or the description of a person.
 
-Everything here is surface patterns over the sentence text, so it works on any article without
-a trained tagger.
+Names, numbers, times and places are the entities the NLP pipeline found in the sentence at
+ingest (``Entity``, offsets into the sentence's text here), so a short answer is of the asked
+type or absent. Objects, actors and descriptions are read from the sentence's punctuation and
+word order around the question's verb.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.answer.extractive.kinds import (
@@ -17,45 +20,17 @@ from assistant.answer.extractive.kinds import (
     asked_action,
     is_object_question,
 )
+from assistant.models import Entity
 from assistant.text.lexical import STOPWORDS, stem, words
 
-_NUMBER_WORDS = (
-    "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
-    "fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
-    "eighty|ninety|hundred|hundreds|thousand|thousands|million|millions|billion|billions|"
-    "dozen|dozens|several"
-)
-_QUALIFIER = (r"(?:(?:approximately|about|around|roughly|nearly|almost|some|over|under|"
-              r"more\s+than|less\s+than|fewer\s+than|at\s+least|up\s+to|an\s+estimated)\s+)?")
-NUMBER = re.compile(
-    _QUALIFIER + r"(?:\d[\d,]*(?:\.\d+)?%?|\b(?:" + _NUMBER_WORDS + r")\b)"
-    r"(?:[\s-]+(?:" + _NUMBER_WORDS + r"|\d[\d,]*))*",
-    re.IGNORECASE,
-)
-_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
-           "December|Jan\\.|Feb\\.|Aug\\.|Sept?\\.|Oct\\.|Nov\\.|Dec\\.")
-_WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
-TIME = re.compile(
-    r"\b(?:"
-    r"(?:on\s+)?(?:" + _WEEKDAYS + r")(?:,?\s+(?:" + _MONTHS + r")\s+\d{1,2})?"
-    r"|(?:in\s+|on\s+)?(?:(?:early|mid|late)[-\s])?(?:" + _MONTHS + r")(?:\s+\d{1,2},?)?"
-    r"(?:\s+\d{4})?"
-    r"|(?:in\s+)?(?:19|20)\d{2}"
-    r"|(?:last|this|next|earlier\s+this|later\s+this)\s+(?:week|month|year|spring|summer|"
-    r"autumn|fall|winter)"
-    r"|(?:for|in\s+recent|over\s+the\s+past|in\s+the\s+past)\s+(?:few\s+)?(?:days|weeks|"
-    r"months|years|year|decade)"
-    r"|yesterday|today|tomorrow"
-    r")\b"
-)
-_CAPITALISED = r"[A-Z][\w’'.-]*"
-_CONNECTOR = r"(?:\s+(?:of|for|and|de|the)\s+(?=[A-Z]))"
-ENTITY = re.compile(
-    _CAPITALISED + r"(?:(?:\s+|" + _CONNECTOR + r")" + _CAPITALISED + r")*"
-    r"(?:\s+\([A-Z][A-Za-z]+\))?"
-)
-PLACE = re.compile(r"\b(?:in|at|to|from|near|inside|across|before)\s+(?:the\s+)?("
-                   + ENTITY.pattern + ")")
+# The entity types (spaCy's, found at ingest) that answer each kind of question.
+_ANSWER_TYPES = {
+    QuestionKind.WHO: frozenset({"PERSON", "ORG", "NORP", "GPE"}),
+    QuestionKind.WHEN: frozenset({"DATE", "TIME"}),
+    QuestionKind.WHERE: frozenset({"GPE", "LOC", "FAC", "ORG"}),  # "at the United Nations"
+    QuestionKind.HOW_MANY: frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}),
+}
+_POSSESSIVE = re.compile(r"[’']s\s+")  # between an owner and what it owns
 _SENTENCE_OPENERS = frozenset(
     """the a an this that these those it its in on at for but and though although however
     according while when after before if as with by from over during since despite both
@@ -163,16 +138,11 @@ def _subject_before(sentence: str, verb_at: int) -> Found | None:
     return found
 
 
-_INTRO = re.compile(r"\s*(?:(?:On|In|For|Over|After|Before|During|Last|This|Earlier|Later|"
-                    r"Meanwhile|However|According to)\b[^,]{0,60},\s*)?")
-
-
-def opening_entity(sentence: str) -> Found | None:
-    """The name a sentence opens with, after a short introductory phrase ("On Friday, South
-    Korea's NIS shared …" gives "South Korea's NIS"): usually the sentence's subject."""
-    intro = _INTRO.match(sentence)
-    match = ENTITY.match(sentence, intro.end() if intro else 0)
-    return _trim_entity(sentence, match) if match else None
+def opening_entity(sentence: str, entities: Sequence[Entity]) -> Found | None:
+    """The first name a sentence gives ("On Friday, South Korea's NIS shared …" gives "South
+    Korea's NIS"): usually the sentence's subject."""
+    names = _typed(QuestionKind.WHO, sentence, entities)
+    return names[0] if names else None
 
 
 def appositive(sentence: str, name: str) -> Found | None:
@@ -197,32 +167,44 @@ def appositive(sentence: str, name: str) -> Found | None:
     return None
 
 
-def _candidates(kind: QuestionKind, sentence: str) -> list[Found]:
-    if kind == QuestionKind.HOW_MANY:
-        return [Found(*_with_unit(sentence, m)) for m in NUMBER.finditer(sentence)
-                if not _is_year(m.group(0))]
-    if kind == QuestionKind.WHEN:
-        return [Found(m.group(0), m.start(), m.end()) for m in TIME.finditer(sentence)]
-    if kind == QuestionKind.WHERE:
-        return [Found(_clean_end(m.group(1)), m.start(1), m.start(1) + len(_clean_end(m.group(1))))
-                for m in PLACE.finditer(sentence)]
-    if kind == QuestionKind.WHO:
-        return [f for f in (_trim_entity(sentence, m) for m in ENTITY.finditer(sentence)) if f]
-    return []
+def _typed(kind: QuestionKind, sentence: str, entities: Sequence[Entity]) -> list[Found]:
+    """The sentence's entities of the types that answer ``kind``. A name owning the next one
+    joins it ("South Korea’s NIS"); a count takes the noun it counts ("1,500 troops")."""
+    wanted = _ANSWER_TYPES.get(kind, frozenset())
+    found: list[Found] = []
+    for entity in entities:
+        counts = kind == QuestionKind.HOW_MANY and entity.counted
+        if (entity.label not in wanted and not counts) or \
+                (kind == QuestionKind.WHEN and entity.counted):  # "three days" is no time
+            continue
+        if kind == QuestionKind.HOW_MANY:
+            found.append(_with_unit(sentence, entity.start, entity.end))
+            continue
+        if found and _owns(sentence, found[-1], entity):
+            found[-1] = Found(sentence[found[-1].start:entity.end], found[-1].start, entity.end)
+            continue
+        found.append(Found(sentence[entity.start:entity.end], entity.start, entity.end))
+    if kind == QuestionKind.WHERE:  # "North Korea’s elite units" places nothing in North Korea
+        found = [f for f in found if not _POSSESSIVE.match(sentence[f.end - 2:f.end] + " ")
+                 and not _POSSESSIVE.match(sentence[f.end:] + " ")]
+    return [f for f in (_trim_leading(f.text, f.start) for f in found) if f]
 
 
-def _is_year(text: str) -> bool:
-    return bool(re.fullmatch(r"(?:in\s+)?(?:19|20)\d{2}", text.strip()))
+def _owns(sentence: str, owner: Found, entity: Entity) -> bool:
+    """Whether ``owner`` is followed by a possessive and then ``entity`` ("South Korea’s NIS":
+    the pipeline puts the "’s" inside or outside the first name)."""
+    gap = sentence[owner.end:entity.start]
+    return bool(_POSSESSIVE.fullmatch(gap) or
+                (gap.isspace() and _POSSESSIVE.fullmatch(sentence[owner.end - 2:entity.start])))
 
 
-def _with_unit(sentence: str, match: re.Match) -> tuple[str, int, int]:
+def _with_unit(sentence: str, start: int, end: int) -> Found:
     """Extend a number by the noun phrase it counts ("1,500 North Korean special forces")."""
-    end = match.end()
     tail = re.match(r"(?:\s+(?!(?:" + "|".join(STOPWORDS) + r")\b)[\w’'-]+){1,4}",
                     sentence[end:], re.IGNORECASE)
     if tail:
         end += tail.end()
-    return sentence[match.start() : end].strip(), match.start(), end
+    return Found(sentence[start:end].strip(), start, end)
 
 
 def _trim_entity(sentence: str, match: re.Match) -> Found | None:
@@ -250,7 +232,8 @@ def _clean_end(text: str) -> str:
     return text.rstrip(".,;:’'")
 
 
-def find_answer(kind: QuestionKind, sentence: str, question_terms: set[str]) -> Found | None:
+def find_answer(kind: QuestionKind, sentence: str, entities: Sequence[Entity],
+                question_terms: set[str]) -> Found | None:
     """The phrase of the wanted kind nearest to where the sentence matches the question.
 
     Phrases made only of question words are skipped: asked "What did North Korea deny?",
@@ -258,8 +241,8 @@ def find_answer(kind: QuestionKind, sentence: str, question_terms: set[str]) -> 
     """
     anchors = [m.start() for m in re.finditer(r"[\w’'-]+", sentence)
                if stem(m.group(0).lower().strip("’'")) in question_terms]
-    found = [c for c in _candidates(kind, sentence) if not _only_question_words(c.text,
-                                                                                 question_terms)]
+    found = [c for c in _typed(kind, sentence, entities)
+             if not _only_question_words(c.text, question_terms)]
     if not found:
         return None
     if not anchors:

@@ -29,7 +29,7 @@ from assistant.answer.extractive.kinds import (
 )
 from assistant.answer.extractive.phrases import find_answer
 from assistant.evidence import EvidenceSentence
-from assistant.models import Passage
+from assistant.models import Entity, Passage
 from assistant.text.lexical import STOPWORDS, terms, words
 from assistant.text.names import key_names
 from assistant.text.synonyms import SynonymMatcher
@@ -72,6 +72,10 @@ class Candidate:
     @property
     def start(self) -> int:
         return self.evidence.start
+
+    @property
+    def entities(self) -> tuple[Entity, ...]:
+        return self.evidence.entities
 
 
 class SupportScorer:
@@ -138,7 +142,8 @@ class SupportScorer:
             said = terms_of(candidate.text)
             vector = vectors.get(candidate.sentence_id)
             dense = float(np.dot(vector, query_vector)) if vector is not None else 0.0
-            typed = kind == QuestionKind.OTHER or find_answer(kind, candidate.text, own)
+            typed = kind == QuestionKind.OTHER or find_answer(kind, candidate.text,
+                                                              candidate.entities, own)
 
             def support_with(present: set[str]) -> tuple[float, float]:
                 lexical = sum(w if t in present else w * soft.get(t, 0.0)
@@ -192,7 +197,7 @@ class SupportScorer:
               own: set[str]) -> bool:
         """Whether the sentence holds a phrase of the wanted kind; for a count, a count of
         the thing asked about ("two countries" is no answer to "how many troops")."""
-        found = find_answer(kind, candidate.text, own)
+        found = find_answer(kind, candidate.text, candidate.entities, own)
         if found is None or kind != QuestionKind.HOW_MANY:
             return found is not None
         counted = counted_noun(question)

@@ -18,7 +18,7 @@ from assistant.retrieval.followup import ResolvedQuestion
 from assistant.text.rarity import TermRarity
 from assistant.text.sentences import split_sentences
 from assistant.text.synonyms import SynonymMatcher
-from tests.support import MADE_UP_ARTICLES, PROJECT_ROOT, FakeEmbedder
+from tests.support import MADE_UP_ARTICLES, PROJECT_ROOT, FakeEmbedder, tagged
 
 PROMPTS = Prompts(PROJECT_ROOT / "prompts")
 REFUSAL = PROMPTS.render("refusal")
@@ -38,8 +38,9 @@ COUNT = "South Korea's spy agency said 1,500 special forces troops were sent to 
 
 def article(doc_id: str) -> Chunk:
     title, text = ARTICLES[doc_id]
-    return Chunk(f"{doc_id}-0", doc_id, 0, text, tuple(split_sentences(text)), title=title,
-                 source="Wire", published="2024-10-21", url=f"https://news.example/{doc_id}")
+    return tagged(Chunk(f"{doc_id}-0", doc_id, 0, text, tuple(split_sentences(text)),
+                        title=title, source="Wire", published="2024-10-21",
+                        url=f"https://news.example/{doc_id}"))
 
 
 CHUNKS = {doc_id: article(doc_id) for doc_id in ARTICLES}
@@ -270,9 +271,9 @@ def test_a_question_of_stop_words_only_asks_for_a_question():
 
 
 def test_answer_takes_a_retrieval_directly():
-    draft = answerer().answer(retrieval("Where were the troops sent?", "troops", "storm"))
-    assert draft.short_answer == "Vladivostok"
-    assert draft.answer == f"Vladivostok — {COUNT} [1]"
+    draft = answerer().answer(retrieval("How many troops were sent?", "troops", "storm"))
+    assert draft.short_answer == "1,500 special forces troops"
+    assert draft.answer == f"1,500 special forces troops — {COUNT} [1]"
     assert_citations_resolve(draft)
 
 

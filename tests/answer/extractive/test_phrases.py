@@ -13,24 +13,35 @@ from assistant.answer.extractive.phrases import (
     opening_entity,
 )
 from assistant.text.lexical import terms
+from tests.support import entities_of
 
 
-def test_typed_phrases_are_found_near_the_question_words():
+def typed(kind: QuestionKind, sentence: str, question: str) -> str | None:
+    found = find_answer(kind, sentence, entities_of(sentence), set(terms(question)))
+    return found.text if found else None
+
+
+def test_typed_phrases_are_the_sentences_entities_of_the_asked_type():
     sentence = ("The allegations, first reported by South Korea’s National Intelligence Service "
                 "(NIS), claimed that approximately 1,500 North Korean special forces were already "
                 "stationed in Russia’s Far East.")
-    own = set(terms("How many troops were stationed in the Far East?"))
-    assert find_answer(QuestionKind.HOW_MANY, sentence, own).text.startswith("approximately 1,500")
-    where = set(terms("Where were they stationed?"))
-    assert find_answer(QuestionKind.WHERE, sentence, where).text == "Russia’s Far East"
+    assert typed(QuestionKind.HOW_MANY, sentence, "How many troops were stationed in the Far "
+                 "East?").startswith("approximately 1,500")
+    assert typed(QuestionKind.WHERE, sentence, "Where were they stationed?") == \
+        "Russia’s Far East"
     denial = "North Korea has officially denied sending troops to Russia."
-    assert find_answer(QuestionKind.WHO, denial, set(terms("Who denied the deployment?"))).text == \
-        "North Korea"
-    what = set(terms("What did North Korea deny?"))
-    assert find_answer(QuestionKind.WHO, denial, what).text == "Russia"
-    assert find_answer(QuestionKind.WHEN, "The statement was made on Monday by the mission.",
-                       set(terms("When was the statement made?"))).text == "on Monday"
-    assert find_answer(QuestionKind.WHEN, "No time is given here at all.", set()) is None
+    assert typed(QuestionKind.WHO, denial, "Who denied the deployment?") == "North Korea"
+    assert typed(QuestionKind.WHO, denial, "What did North Korea deny?") == "Russia"
+    assert typed(QuestionKind.WHEN, "The statement was made on Monday by the mission.",
+                 "When was the statement made?") == "Monday"
+    assert typed(QuestionKind.WHEN, "No time is given here at all.", "When?") is None
+    # The kind decides, not the look of the words: a weekday is no count, a count of days is.
+    mourning = "Egypt announced three days of national mourning on Wednesday."
+    assert typed(QuestionKind.HOW_MANY, mourning, "How many days of mourning?") == \
+        "three days"
+    assert typed(QuestionKind.WHEN, mourning, "When was mourning announced?") == "Wednesday"
+    assert typed(QuestionKind.WHERE, mourning, "Where was mourning announced?") == "Egypt"
+    assert typed(QuestionKind.HOW_MANY, "It happened on Monday in Seoul.", "How many?") is None
 
 
 def test_description_and_head_noun_phrases():
@@ -74,7 +85,11 @@ def test_no_actor_for_object_questions_or_absent_verbs():
 
 
 def test_a_sentence_opens_with_its_subject():
-    sentence = "On Friday, South Korea’s NIS shared intelligence with the public."
-    assert opening_entity(sentence).text == "South Korea’s NIS"
-    assert opening_entity("North Korea has denied it.").text == "North Korea"
-    assert opening_entity("the agency said so.") is None
+    def opening(sentence: str) -> str | None:
+        found = opening_entity(sentence, entities_of(sentence))
+        return found.text if found else None
+
+    assert opening("On Friday, South Korea’s NIS shared intelligence with the public.") == \
+        "South Korea’s NIS"
+    assert opening("North Korea has denied it.") == "North Korea"
+    assert opening("the agency said so.") is None

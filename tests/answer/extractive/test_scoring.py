@@ -12,10 +12,11 @@ from assistant.models import Chunk, Passage
 from assistant.text.lexical import terms
 from assistant.text.sentences import split_sentences
 from assistant.text.synonyms import SynonymMatcher
+from tests.support import tagged
 
 TEXT = ("North Korea has denied sending troops to Russia. The weather in Seoul was mild. "
         "Officials said 1,500 soldiers were sent in October.")
-CHUNK = Chunk("c", "a.txt", 0, TEXT, tuple(split_sentences(TEXT)))
+CHUNK = tagged(Chunk("c", "a.txt", 0, TEXT, tuple(split_sentences(TEXT))))
 CANDIDATES = [Candidate(e) for e in evidence_sentences([Passage(CHUNK, 1.0)])]
 DENIAL, WEATHER, COUNT = CANDIDATES
 

