@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.answer.extractive.kinds import (
     AUXILIARIES,
@@ -45,6 +45,7 @@ class Found:
     text: str
     start: int
     end: int
+    label: str = ""  # the entity type, for a typed phrase
 
 
 def headed_phrase(sentence: str, noun: str) -> Found | None:
@@ -178,16 +179,19 @@ def _typed(kind: QuestionKind, sentence: str, entities: Sequence[Entity]) -> lis
                 (kind == QuestionKind.WHEN and entity.counted):  # "three days" is no time
             continue
         if kind == QuestionKind.HOW_MANY:
-            found.append(_with_unit(sentence, entity.start, entity.end))
+            found.append(_with_unit(sentence, entity))
             continue
         if found and _owns(sentence, found[-1], entity):
-            found[-1] = Found(sentence[found[-1].start:entity.end], found[-1].start, entity.end)
+            found[-1] = Found(sentence[found[-1].start:entity.end], found[-1].start, entity.end,
+                              entity.label)
             continue
-        found.append(Found(sentence[entity.start:entity.end], entity.start, entity.end))
+        found.append(Found(sentence[entity.start:entity.end], entity.start, entity.end,
+                           entity.label))
     if kind == QuestionKind.WHERE:  # "North Korea’s elite units" places nothing in North Korea
         found = [f for f in found if not _POSSESSIVE.match(sentence[f.end - 2:f.end] + " ")
                  and not _POSSESSIVE.match(sentence[f.end:] + " ")]
-    return [f for f in (_trim_leading(f.text, f.start) for f in found) if f]
+    return [replace(trimmed, label=f.label) for f in found
+            if (trimmed := _trim_leading(f.text, f.start))]
 
 
 def _owns(sentence: str, owner: Found, entity: Entity) -> bool:
@@ -198,13 +202,14 @@ def _owns(sentence: str, owner: Found, entity: Entity) -> bool:
                 (gap.isspace() and _POSSESSIVE.fullmatch(sentence[owner.end - 2:entity.start])))
 
 
-def _with_unit(sentence: str, start: int, end: int) -> Found:
+def _with_unit(sentence: str, entity: Entity) -> Found:
     """Extend a number by the noun phrase it counts ("1,500 North Korean special forces")."""
+    start, end = entity.start, entity.end
     tail = re.match(r"(?:\s+(?!(?:" + "|".join(STOPWORDS) + r")\b)[\w’'-]+){1,4}",
                     sentence[end:], re.IGNORECASE)
     if tail:
         end += tail.end()
-    return Found(sentence[start:end].strip(), start, end)
+    return Found(sentence[start:end].strip(), start, end, entity.label)
 
 
 def _trim_entity(sentence: str, match: re.Match) -> Found | None:

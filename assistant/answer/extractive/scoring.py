@@ -16,6 +16,7 @@ Robert Wood?") has no asked fact to choose by, and is scored on own words alone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -35,6 +36,8 @@ from assistant.text.names import key_names
 from assistant.text.synonyms import SynonymMatcher
 
 _TYPE_PENALTY = 0.75
+_AMOUNTS = frozenset({"MONEY", "PERCENT"})  # entity types that measure, not count
+_HOW_MUCH = re.compile(r"\bhow\s+much\b", re.IGNORECASE)
 _CONTEXT_WEIGHT = 0.15
 _DENSE_WEIGHT = 0.45
 _COUNTED_MATCH = 0.45  # how close a number's noun must be to the noun the question counts
@@ -200,6 +203,8 @@ class SupportScorer:
         found = find_answer(kind, candidate.text, candidate.entities, own)
         if found is None or kind != QuestionKind.HOW_MANY:
             return found is not None
+        if found.label in _AMOUNTS and _HOW_MUCH.search(question):
+            return True  # "How much bond was posted?": "$2 million" is the amount, of bail
         counted = counted_noun(question)
         phrase = [w for w in words(found.text) if w.isalpha() and w not in STOPWORDS]
         word_vectors = self.synonyms.word_vectors

@@ -87,6 +87,24 @@ def test_a_count_must_count_the_asked_thing():
     assert not scorer().gives(QuestionKind.HOW_MANY, WEATHER, "How many troops were sent?", own)
 
 
+def test_an_amount_of_money_answers_how_much_whatever_noun_is_asked():
+    text = "Bail of $2 million was posted on Friday. The court heard 2 witnesses."
+    chunk = tagged(Chunk("m", "m.txt", 0, text, tuple(split_sentences(text))))
+    bail, witnesses = [Candidate(e) for e in evidence_sentences([Passage(chunk, 1.0)])]
+    vectors = {"bond": [1.0, 0.0], "witnesses": [0.0, 1.0], "million": [0.0, 1.0]}
+
+    def word_vectors(words: list[str]) -> np.ndarray:
+        return np.array([vectors.get(w, [0.0, 0.0]) for w in words], dtype=np.float32)
+
+    much = "How much bond was posted?"
+    assert scorer(word_vectors).gives(QuestionKind.HOW_MANY, bail, much, set(terms(much)))
+    # A count still has to count the asked thing: 2 witnesses are no bond.
+    assert not scorer(word_vectors).gives(QuestionKind.HOW_MANY, witnesses, much,
+                                          set(terms(much)))
+    many = "How many bonds were posted?"
+    assert not scorer(word_vectors).gives(QuestionKind.HOW_MANY, bail, many, set(terms(many)))
+
+
 def unit(cosine: float) -> np.ndarray:
     """A vector at ``cosine`` to the query [1, 0]."""
     return np.array([cosine, np.sqrt(1 - cosine**2)], dtype=np.float32)
