@@ -49,8 +49,7 @@ def build_embedder(settings: Settings, queries: bool = False) -> Embedder:
     or (``queries``) for questions and words at ask time. On onnx-int8 the queries run on the
     fp32 ONNX model: one short text gains little from int8, and answers that sit at a threshold
     then decide as they do on fp32 vectors. The onnx backends find (or export) and check their
-    files in ``warm_up``, and never import torch to run. Only the ingest model's threads spin
-    between operators (see ``OnnxEmbedder``)."""
+    files in ``warm_up``, and never import torch to run."""
     name = embedder_name_for(settings)
     if settings.embedding_backend == EmbeddingBackend.TORCH:
         model_dir = model_dir_for(settings.embedding_model_path, settings.model_cache_dir)
@@ -63,8 +62,7 @@ def build_embedder(settings: Settings, queries: bool = False) -> Embedder:
         backend, quantization = EmbeddingBackend.ONNX, None
     source = OnnxModelSource(settings.embedding_model_path, settings.model_cache_dir, backend,
                              quantization)
-    return OnnxEmbedder(source, name, settings.embedding_batch_size, settings.embedding_threads,
-                        spin=not queries)
+    return OnnxEmbedder(source, name, settings.embedding_batch_size, settings.embedding_threads)
 
 
 def build_store(settings: Settings, embedder: Embedder) -> ChromaStore:
@@ -79,8 +77,9 @@ def run_ingest(settings: Settings, embedder: Embedder | None = None,
     """Bring the index in line with the corpus folder."""
     embedder = embedder or build_embedder(settings)
     store = build_store(settings, embedder)
-    return Ingestor(settings, store, embedder, SpacyTagger(), tiktoken_counter(),
-                    progress=progress).run()
+    with SpacyTagger() as tagger:
+        return Ingestor(settings, store, embedder, tagger, tiktoken_counter(),
+                        progress=progress).run()
 
 
 def index_is_stale(settings: Settings, embedder: Embedder | None = None) -> bool:

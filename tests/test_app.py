@@ -136,7 +136,6 @@ def test_int8_embeds_the_articles_and_fp32_the_questions_under_one_index_name(tm
     documents, queries = build_embedder(settings), build_embedder(settings, queries=True)
     assert documents.prepare.backend == EmbeddingBackend.ONNX_INT8
     assert queries.prepare.backend == EmbeddingBackend.ONNX
-    assert documents.spin and not queries.spin  # the page's model leaves idle cores alone
     assert documents.name == queries.name == embedder_name_for(settings)
     assert not any(tmp_path.iterdir())  # nothing exported or extracted yet
     torch = Settings(model_cache_dir=tmp_path, embedding_backend="torch")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -19,7 +20,7 @@ from assistant.ingest.chunking import article_sentences, chunk_article, to_sente
 from assistant.ingest.loaders import corpus_files, load_file
 from assistant.ingest.manifest import Manifest, ManifestEntry, fingerprint, manifest_path
 from assistant.ingest.tagging import EntityTagger, with_entities
-from assistant.models import Article, Chunk, Sentence, Skipped
+from assistant.models import Article, Chunk, Entity, Sentence, Skipped
 from assistant.settings import Settings
 from assistant.store.chroma import ChromaStore
 from assistant.store.embedding import Embedder
@@ -43,6 +44,10 @@ def chunk_vectors(chunks: list[Chunk], sentences: list[Sentence],
                         for chunk in chunks])
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
+
+
+def _texts(group: list[Prepared]) -> list[str]:
+    return [s.text for _, _, sentences in group for s in sentences]
 
 
 class IngestBusy(Exception):
@@ -147,21 +152,35 @@ class Ingestor:
             report.removed.extend(removed)
         todo = [a for a in articles if not manifest.holds(a.doc_id, a.content_hash)]
         report.unchanged = sorted(current - {a.doc_id for a in todo})
-        for group in self._groups(self._progress(todo)):
-            self._store_group(group, manifest, report)
+        for group, tagging in self._tagged_ahead(self._groups(self._progress(todo))):
+            self._store_group(group, tagging, manifest, report)
             manifest.save()
         manifest.save()  # also records a rebuild or reconcile that left nothing to embed
         report.chunks_total = manifest.total_chunks()
         return report
 
-    def _store_group(self, group: list[Prepared], manifest: Manifest,
-                     report: IngestReport) -> None:
-        """Embed and tag a group's sentences in one call each and replace its articles in
-        Chroma with one delete and one write: per-article writes cost more than the model on
-        small articles. The manifest records the articles only once they are stored."""
-        texts = [s.text for _, _, sentences in group for s in sentences]
-        vectors = self.embedder.embed(texts)
-        found = self.tagger.tag(texts)
+    def _tagged_ahead(self, groups: Iterator[list[Prepared]]
+                      ) -> Iterator[tuple[list[Prepared], Future[list[tuple[Entity, ...]]]]]:
+        """Each group with its entities under way, the next group's asked for too: finding
+        entities may run beside the embedding (see ``SpacyTagger``), and whichever of the two
+        is slower then never waits for the other."""
+        following = next(groups, None)
+        tagging = self.tagger.submit(_texts(following)) if following is not None else None
+        while following is not None:
+            group, current = following, tagging
+            following = next(groups, None)
+            if following is not None:
+                tagging = self.tagger.submit(_texts(following))
+            yield group, current
+
+    def _store_group(self, group: list[Prepared], tagging: Future[list[tuple[Entity, ...]]],
+                     manifest: Manifest, report: IngestReport) -> None:
+        """Embed a group's sentences in one call, take their entities, and replace the
+        group's articles in Chroma with one delete and one write: per-article writes cost more
+        than the model on small articles. The manifest records the articles only once they
+        are stored."""
+        vectors = self.embedder.embed(_texts(group))
+        found = tagging.result()
         self.store.delete_articles([article.doc_id for article, _, _ in group])
         stored: list[tuple[Article, list[Chunk]]] = []
         chunk_rows: list[np.ndarray] = []

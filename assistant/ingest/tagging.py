@@ -10,8 +10,14 @@ parser are not needed for entity types and would double the time.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from importlib import metadata, resources
 from typing import Protocol
@@ -24,6 +30,7 @@ PIPELINE_VERSION = "3.8.0"
 NER_WEIGHTS_SHA256 = "cd93e9ca9126c69f1d10a1039ef67c3d9ec1223b44d079856705970f0f19ff4e"
 TAGGER = f"{PIPELINE}-{PIPELINE_VERSION}"  # recorded in the index: another one means a rebuild
 _BATCH = 64
+WORKER_MIN = 256  # sentences in one call before a worker process tags them
 
 
 class EntityTagger(Protocol):
@@ -33,18 +40,31 @@ class EntityTagger(Protocol):
 
     def tag(self, texts: Sequence[str]) -> list[tuple[Entity, ...]]: ...
 
+    def submit(self, texts: Sequence[str]) -> Future[list[tuple[Entity, ...]]]:
+        """``tag`` begun, so the caller can embed the same texts meanwhile."""
+        ...
+
 
 class PipelineError(RuntimeError):
     """The NLP pipeline is missing or is not the one the index expects."""
 
 
 class SpacyTagger:
-    """Entities from spaCy's small English pipeline, checked by hash when it loads."""
+    """Entities from spaCy's small English pipeline, checked by hash when it loads.
+
+    Finding entities costs more than embedding the same sentences, and both run on the CPU:
+    so batches of ``WORKER_MIN`` sentences or more are tagged in a worker process while the
+    ingest embeds them on the other core. Smaller ones (a few articles) are tagged here, where
+    starting a process would cost more than it saves.
+    """
 
     name = TAGGER
 
-    def __init__(self) -> None:
+    def __init__(self, worker: bool = True) -> None:
         self._nlp = None
+        self._worker = worker and (os.cpu_count() or 1) > 1
+        self._process: subprocess.Popen | None = None
+        self._io: ThreadPoolExecutor | None = None
 
     def warm_up(self) -> None:
         if self._nlp is None:
@@ -54,6 +74,66 @@ class SpacyTagger:
         self.warm_up()
         return [tuple(Entity(e.start_char, e.end_char, e.label_, _counts(e)) for e in doc.ents)
                 for doc in self._nlp.pipe(texts, batch_size=_BATCH)]
+
+    def submit(self, texts: Sequence[str]) -> Future[list[tuple[Entity, ...]]]:
+        if not self._worker or len(texts) < WORKER_MIN:
+            done: Future[list[tuple[Entity, ...]]] = Future()
+            done.set_result(self.tag(texts))
+            return done
+        if self._process is None:
+            # A plain child process, not multiprocessing: it never imports the caller's
+            # __main__, so a script without a main guard can ingest too.
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", __name__], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, text=True, encoding="utf-8")
+            self._io = ThreadPoolExecutor(1, thread_name_prefix="entities")
+        return self._io.submit(self._ask_worker, list(texts))
+
+    def _ask_worker(self, texts: list[str]) -> list[tuple[Entity, ...]]:
+        """One request to the worker: a JSON line of texts out, a JSON line of entities back
+        (this thread waits on the pipe, so the caller's thread goes on embedding)."""
+        process = self._process
+        try:
+            process.stdin.write(json.dumps(texts) + "\n")
+            process.stdin.flush()
+            line = process.stdout.readline()
+        except OSError:
+            line = ""
+        if not line:
+            raise PipelineError(f"the entity worker stopped (exit code {process.poll()})")
+        reply = json.loads(line)
+        if "error" in reply:
+            raise PipelineError(reply["error"])
+        return [tuple(Entity(*e) for e in own) for own in reply["entities"]]
+
+    def close(self) -> None:
+        if self._process is not None:
+            self._io.shutdown()
+            with contextlib.suppress(OSError):  # a worker that died has closed its end
+                self._process.stdin.close()
+            self._process.wait()
+            self._process.stdout.close()
+            self._process = self._io = None
+
+    def __enter__(self) -> SpacyTagger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _serve() -> None:
+    """The worker: tags each JSON line of texts on stdin, answering one JSON line each."""
+    tagger = SpacyTagger(worker=False)
+    for line in sys.stdin:
+        try:
+            found = tagger.tag(json.loads(line))
+            reply = {"entities": [[[e.start, e.end, e.label, e.counted] for e in own]
+                                  for own in found]}
+        except PipelineError as error:
+            reply = {"error": str(error)}
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
 
 
 def _counts(entity) -> bool:
@@ -83,7 +163,9 @@ def load_pipeline():
     if digest != NER_WEIGHTS_SHA256:
         raise PipelineError(f"{PIPELINE}'s entity weights have sha256 {digest[:12]}…, not the "
                             "published ones: reinstall it with `make install`")
-    return spacy.load(PIPELINE, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer"])
+    # The recogniser has a token encoder of its own; the shared one feeds only the others.
+    return spacy.load(PIPELINE, exclude=["tok2vec", "tagger", "parser", "attribute_ruler",
+                                         "lemmatizer"])
 
 
 def with_entities(chunks: Sequence[Chunk], sentences: Sequence[Sentence],
@@ -96,3 +178,7 @@ def with_entities(chunks: Sequence[Chunk], sentences: Sequence[Sentence],
     return [replace(chunk, entities=tuple(e for span in chunk.sentences
                                           for e in by_span.get((span.start, span.end), ())))
             for chunk in chunks]
+
+
+if __name__ == "__main__":
+    _serve()

@@ -25,16 +25,14 @@ class OnnxEmbedder:
     """An exported sentence-transformers model run by ONNX Runtime on the CPU."""
 
     def __init__(self, prepare: Callable[[], tuple[Path, OnnxModelRecord]], name: str,
-                 batch_size: int = 32, threads: int | None = None, spin: bool = False) -> None:
-        """``prepare`` returns the verified model folder, exporting it on first use. ``spin``
-        keeps the pool threads spinning between the operators of a batch instead of sleeping:
-        faster when embedding is all the process does (ingest), but an idle spinning thread
-        takes a core from other work, such as the other conversations of the page."""
+                 batch_size: int = 32, threads: int | None = None) -> None:
+        """``prepare`` returns the verified model folder, exporting it on first use. The pool
+        threads sleep between operators rather than spin: a spinning thread takes a core from
+        the work beside it (the entity worker at ingest, other conversations on the page)."""
         self.prepare = prepare
         self.name = name
         self.batch_size = batch_size
         self.threads = threads or usable_cores()
-        self.spin = spin
         self.record: OnnxModelRecord | None = None
         self._session = None
         self._tokenizer = None
@@ -51,8 +49,7 @@ class OnnxEmbedder:
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-        options.add_session_config_entry("session.intra_op.allow_spinning",
-                                         "1" if self.spin else "0")
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
         tokenizer.enable_truncation(record.max_seq_length)
         tokenizer.no_padding()

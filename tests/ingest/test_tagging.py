@@ -7,7 +7,13 @@ import pytest
 
 from assistant import cli
 from assistant.ingest import tagging
-from assistant.ingest.tagging import PipelineError, SpacyTagger, load_pipeline, with_entities
+from assistant.ingest.tagging import (
+    WORKER_MIN,
+    PipelineError,
+    SpacyTagger,
+    load_pipeline,
+    with_entities,
+)
 from assistant.models import Chunk, Entity, Sentence, Span
 
 
@@ -20,6 +26,20 @@ def test_the_real_pipeline_types_names_places_times_and_counts():
     assert found["26 February 2020"].label == "DATE" and not found["26 February 2020"].counted
     assert found["three days"].label == "DATE" and found["three days"].counted
     assert found["1,500"].label == "CARDINAL"
+
+
+def test_large_batches_are_tagged_alike_by_a_worker_process_beside_the_caller():
+    texts = [f"In 20{n % 30:02d}, {n} people met Ban Ki-moon in Geneva." for n in range(WORKER_MIN)]
+    with SpacyTagger() as tagger:
+        pending = tagger.submit(texts)
+        assert tagger._process is not None  # tagging runs in a child process
+        found = pending.result()
+        assert found == SpacyTagger(worker=False).tag(texts)
+        assert tagger.submit(texts[:3]).result() == found[:3]  # small batches run here
+        tagger._process.kill()
+        tagger._process.wait()
+        with pytest.raises(PipelineError, match="the entity worker stopped"):
+            tagger.submit(texts).result()
 
 
 def test_entities_move_to_article_offsets_and_stay_with_their_chunk():
