@@ -47,8 +47,8 @@ class EvidenceSentence:
     def entities(self) -> tuple[Entity, ...]:
         """The entities found in this sentence at ingest, in offsets into its own text."""
         span = Span(self.start, self.end)
-        return tuple(Entity(e.start - self.start, e.end - self.start, e.label, e.counted)
-                     for e in self.passage.chunk.entities if e.within(span))
+        return tuple(e.moved(-self.start) for e in self.passage.chunk.entities
+                     if e.within(span))
 
     def citation(self, n: int) -> Citation:
         """This sentence as citation ``[n]`` of an answer."""

@@ -80,9 +80,11 @@ def dateline(published: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Entity:
     """A named thing, number or time the NLP pipeline found in a sentence at ingest: a
-    character range ``[start, end)`` in the article's text and its type ("PERSON", "GPE",
-    "DATE", "CARDINAL", ...). ``counted`` marks a span that counts something in units of time
-    ("three days", "16 weeks"): typed as a date, it answers "how many" too."""
+    character range ``[start, end)`` and its type ("PERSON", "GPE", "DATE", "CARDINAL", ...).
+    Stored with a chunk, offsets are into the article's text; handed out for one sentence
+    (``EvidenceSentence.entities``, ``EntityTagger.tag``), into that sentence's. ``counted``
+    marks a span that counts something in units of time ("three days", "16 weeks"): typed as
+    a date, it answers "how many" too."""
 
     start: int
     end: int
@@ -91,6 +93,11 @@ class Entity:
 
     def within(self, span: Span) -> bool:
         return span.start <= self.start and self.end <= span.end
+
+    def moved(self, by: int) -> Entity:
+        """The same entity with offsets ``by`` characters later (earlier when negative): from
+        a sentence's own offsets to its article's, and back."""
+        return replace(self, start=self.start + by, end=self.end + by)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answer.written.check import Sources
-from assistant.ingest.tagging import SpacyTagger, with_entities
+from assistant.ingest.tagging import SpacyTagger, completed, with_entities
 from assistant.models import Chunk, Citation, Entity, Passage, Sentence, Span
 from assistant.prompts import Prompts
 from assistant.quality.golden import GoldenCase
@@ -41,9 +41,7 @@ class FakeTagger:
                 for t in texts]
 
     def submit(self, texts: Sequence[str]) -> Future[list[tuple[Entity, ...]]]:
-        done: Future[list[tuple[Entity, ...]]] = Future()
-        done.set_result(self.tag(texts))
-        return done
+        return completed(self.tag(texts))
 
 
 _TAGGER = SpacyTagger()  # the real pipeline, loaded on first use

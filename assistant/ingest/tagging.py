@@ -77,9 +77,7 @@ class SpacyTagger:
 
     def submit(self, texts: Sequence[str]) -> Future[list[tuple[Entity, ...]]]:
         if not self._worker or len(texts) < WORKER_MIN:
-            done: Future[list[tuple[Entity, ...]]] = Future()
-            done.set_result(self.tag(texts))
-            return done
+            return completed(self.tag(texts))
         if self._process is None:
             # A plain child process, not multiprocessing: it never imports the caller's
             # __main__, so a script without a main guard can ingest too.
@@ -120,6 +118,13 @@ class SpacyTagger:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def completed(found: list[tuple[Entity, ...]]) -> Future[list[tuple[Entity, ...]]]:
+    """Entities already found, in the shape ``submit`` returns."""
+    done: Future[list[tuple[Entity, ...]]] = Future()
+    done.set_result(found)
+    return done
 
 
 def _serve() -> None:
@@ -172,8 +177,7 @@ def with_entities(chunks: Sequence[Chunk], sentences: Sequence[Sentence],
                   found: Sequence[tuple[Entity, ...]]) -> list[Chunk]:
     """Each chunk with the entities of its sentences, moved from each sentence's own offsets
     (``found``, one tuple per sentence of ``sentences``) to the article's."""
-    by_span = {(s.start, s.end): tuple(Entity(s.start + e.start, s.start + e.end, e.label,
-                                              e.counted) for e in own)
+    by_span = {(s.start, s.end): tuple(e.moved(s.start) for e in own)
                for s, own in zip(sentences, found, strict=True)}
     return [replace(chunk, entities=tuple(e for span in chunk.sentences
                                           for e in by_span.get((span.start, span.end), ())))
