@@ -17,7 +17,7 @@ from assistant.answer.base import Answerer, Question, Retrieval
 from assistant.answer.extractive.answerer import ExtractiveAnswerer
 from assistant.answer.extractive.confidence import ConfidenceModel
 from assistant.answer.extractive.scoring import SupportScorer
-from assistant.evidence import SentenceVectors
+from assistant.evidence import SentenceTokens, SentenceVectors
 from assistant.ingest.manifest import fingerprint
 from assistant.ingest.pipeline import Ingestor, IngestReport, is_stale
 from assistant.ingest.tagging import SpacyTagger
@@ -36,7 +36,8 @@ from assistant.store.embedding import (
     WordVectors,
     model_dir_for,
 )
-from assistant.store.sentence_files import SentenceVectorFiles
+from assistant.store.sentence_files import SentenceFiles
+from assistant.text import syntax
 from assistant.text.instructions import strip_instructions
 from assistant.text.lexical import STOPWORDS
 from assistant.text.rarity import TermRarity
@@ -68,7 +69,7 @@ def build_embedder(settings: Settings, queries: bool = False) -> Embedder:
 def build_store(settings: Settings, embedder: Embedder) -> ChromaStore:
     return ChromaStore(open_client(settings), settings.collection,
                        fingerprint(settings, embedder.name),
-                       SentenceVectorFiles(settings.index_dir / f"sentences-{settings.index_key}"),
+                       SentenceFiles(settings.index_dir / f"sentences-{settings.index_key}"),
                        server_address(settings), settings.chroma_retry_s)
 
 
@@ -123,15 +124,15 @@ def to_turns(history: Sequence[Any] | None) -> list[Turn]:
 
 
 def build_answerers(settings: Settings, prompts: Prompts, embedder: Embedder,
-                    sentence_vectors: SentenceVectors, statistics: TermRarity,
-                    synonyms: SynonymMatcher, confidence: ConfidenceModel | None = None
-                    ) -> dict[AnswerMode, Answerer]:
+                    sentence_vectors: SentenceVectors, sentence_tokens: SentenceTokens,
+                    statistics: TermRarity, synonyms: SynonymMatcher,
+                    confidence: ConfidenceModel | None = None) -> dict[AnswerMode, Answerer]:
     """One answerer per mode; the ``llm`` mode only when a model is configured. ``confidence``
     replaces the fitted confidence model (training fits a new one)."""
     exact = embedder.embed if settings.embedding_backend == EmbeddingBackend.ONNX_INT8 else None
     extractive = ExtractiveAnswerer(
         prompts, SupportScorer(statistics.idf, synonyms, exact, settings.min_support),
-        sentence_vectors,
+        sentence_vectors, sentence_tokens,
         known_term=statistics.__contains__, confidence=confidence or ConfidenceModel.load(),
         min_support=settings.min_support, max_sentences=settings.max_answer_sentences)
     answerers: dict[AnswerMode, Answerer] = {AnswerMode.EXTRACTIVE: extractive}
@@ -190,7 +191,9 @@ class Assistant:
         word_vectors = WordVectors(embedder)
         prompts = Prompts(settings.prompts_dir)
         answerers = build_answerers(settings, prompts, embedder, store.sentence_vectors,
-                                    statistics, SynonymMatcher(word_vectors), confidence)
+                                    store.sentence_tokens, statistics,
+                                    SynonymMatcher(word_vectors), confidence)
+        syntax.warm_up()  # the NLP pipeline parses each question: load it now
         return cls(settings, prompts, embedder, retriever, statistics, word_vectors, answerers)
 
     @property

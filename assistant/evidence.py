@@ -7,16 +7,19 @@ evidence; all of them see the retrieved passages as the same numbered list of se
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
 
-from assistant.models import Citation, Entity, Passage, Sentence, Span
+from assistant.models import Citation, Entity, Passage, Sentence, Span, Token
 from assistant.text.instructions import is_instruction
+from assistant.text.syntax import Parse
 
 # The stored vectors of sentences, by sentence id (a sentence not stored is left out).
 SentenceVectors = Callable[[Sequence[Sentence]], dict[str, np.ndarray]]
+# The stored parses of sentences, likewise.
+SentenceTokens = Callable[[Sequence[Sentence]], dict[str, tuple[Token, ...]]]
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class EvidenceSentence:
     n: int  # the passage's number, from 1
     passage: Passage
     sentence: Sentence
+    tokens: tuple[Token, ...] = ()  # its parse, stored at ingest, when it was asked for
 
     @property
     def sentence_id(self) -> str:
@@ -49,6 +53,10 @@ class EvidenceSentence:
         span = Span(self.start, self.end)
         return tuple(e.moved(-self.start) for e in self.passage.chunk.entities
                      if e.within(span))
+
+    @cached_property
+    def parse(self) -> Parse:
+        return Parse(self.text, self.tokens, self.entities)
 
     def citation(self, n: int) -> Citation:
         """This sentence as citation ``[n]`` of an answer."""
@@ -74,3 +82,10 @@ def evidence_sentences(passages: Sequence[Passage]) -> Iterator[EvidenceSentence
             if sentence.sentence_id not in seen and not is_instruction(text):
                 seen.add(sentence.sentence_id)
                 yield EvidenceSentence(n, passage, sentence)
+
+
+def with_parses(evidence: Sequence[EvidenceSentence], parses: SentenceTokens
+                ) -> list[EvidenceSentence]:
+    """The sentences with their stored parses (one read for all of them)."""
+    found = parses([e.sentence for e in evidence])
+    return [replace(e, tokens=found.get(e.sentence_id, ())) for e in evidence]

@@ -82,7 +82,7 @@ class Entity:
     """A named thing, number or time the NLP pipeline found in a sentence at ingest: a
     character range ``[start, end)`` and its type ("PERSON", "GPE", "DATE", "CARDINAL", ...).
     Stored with a chunk, offsets are into the article's text; handed out for one sentence
-    (``EvidenceSentence.entities``, ``EntityTagger.tag``), into that sentence's. ``counted``
+    (``EvidenceSentence.entities``, ``SentenceTagger.tag``), into that sentence's. ``counted``
     marks a span that counts something in units of time ("three days", "16 weeks"): typed as
     a date, it answers "how many" too."""
 
@@ -98,6 +98,30 @@ class Entity:
         """The same entity with offsets ``by`` characters later (earlier when negative): from
         a sentence's own offsets to its article's, and back."""
         return replace(self, start=self.start + by, end=self.end + by)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word of a sentence as the NLP pipeline parsed it at ingest: a character range
+    ``[start, end)`` in the sentence's text, its part of speech (Penn Treebank: "VBD",
+    "NNP", "MD"), its dependency relation ("nsubj", "dobj", "neg", "ROOT"), where its head
+    is (``head`` tokens later, earlier when negative; 0 for a clause's root) and its lemma
+    (stored empty when it is the word itself in lower case, see ``lemma_of``)."""
+
+    start: int
+    end: int
+    tag: str
+    dep: str
+    head: int
+    lemma: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Tagged:
+    """What the NLP pipeline found in one sentence, in offsets into its text."""
+
+    entities: tuple[Entity, ...] = ()
+    tokens: tuple[Token, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

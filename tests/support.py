@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answer.written.check import Sources
+from assistant.evidence import EvidenceSentence, evidence_sentences, with_parses
 from assistant.ingest.tagging import SpacyTagger, completed, with_entities
-from assistant.models import Chunk, Citation, Entity, Passage, Sentence, Span
+from assistant.models import Chunk, Citation, Entity, Passage, Sentence, Span, Tagged, Token
 from assistant.prompts import Prompts
 from assistant.quality.golden import GoldenCase
 
@@ -28,28 +29,36 @@ MODEL_CACHE = Path(os.environ.get("ASSISTANT_TEST_MODEL_CACHE",
 
 
 class FakeTagger:
-    """Tags every run of digits as a CARDINAL; records every batch it was asked to tag."""
+    """Tags every run of digits as a CARDINAL and every word as a noun of its own; records
+    every batch it was asked to tag."""
 
     name = "fake-tagger"
 
     def __init__(self) -> None:
         self.batches: list[list[str]] = []
 
-    def tag(self, texts: Sequence[str]) -> list[tuple[Entity, ...]]:
+    def tag(self, texts: Sequence[str]) -> list[Tagged]:
         self.batches.append(list(texts))
-        return [tuple(Entity(m.start(), m.end(), "CARDINAL") for m in re.finditer(r"\d[\d,]*", t))
+        return [Tagged(tuple(Entity(m.start(), m.end(), "CARDINAL")
+                             for m in re.finditer(r"\d[\d,]*", t)),
+                       tuple(Token(m.start(), m.end(), "NN", "ROOT", 0)
+                             for m in re.finditer(r"\w+", t)))
                 for t in texts]
 
-    def submit(self, texts: Sequence[str]) -> Future[list[tuple[Entity, ...]]]:
+    def submit(self, texts: Sequence[str]) -> Future[list[Tagged]]:
         return completed(self.tag(texts))
 
 
 _TAGGER = SpacyTagger()  # the real pipeline, loaded on first use
 
 
-def entities_of(sentence: str) -> tuple[Entity, ...]:
+def tags_of(sentence: str) -> Tagged:
     """What the real NLP pipeline finds in one sentence, in its own offsets."""
     return _TAGGER.tag([sentence])[0]
+
+
+def entities_of(sentence: str) -> tuple[Entity, ...]:
+    return tags_of(sentence).entities
 
 
 def tagged(chunk: Chunk) -> Chunk:
@@ -58,6 +67,18 @@ def tagged(chunk: Chunk) -> Chunk:
     sentences = [Sentence.of(chunk.doc_id, text, span)
                  for span, text in zip(chunk.sentences, chunk.sentence_texts(), strict=True)]
     return with_entities([chunk], sentences, _TAGGER.tag([s.text for s in sentences]))[0]
+
+
+def parse_sentences(sentences: Sequence[Sentence]) -> dict[str, tuple[Token, ...]]:
+    """What ingest stores of each sentence's parse, made by the real NLP pipeline (the
+    ``sentence_tokens`` of a store)."""
+    found = _TAGGER.tag([s.text for s in sentences])
+    return {s.sentence_id: own.tokens for s, own in zip(sentences, found, strict=True)}
+
+
+def parsed_evidence(passages: Sequence[Passage]) -> list[EvidenceSentence]:
+    """The passages' evidence sentences with their parses, as the answerer reads them."""
+    return with_parses(list(evidence_sentences(passages)), parse_sentences)
 
 
 class FakeEmbedder:

@@ -149,8 +149,8 @@ def test_only_an_int8_index_has_its_best_sentences_scored_again_at_full_precisio
     embedder = FakeEmbedder()
     for backend, rescored in (("onnx-int8", True), ("onnx", False), ("torch", False)):
         settings = Settings(model_cache_dir=tmp_path, embedding_backend=backend)
-        answerers = build_answerers(settings, PROMPTS, embedder, lambda sentences: {}, rarity,
-                                    SynonymMatcher(None))
+        answerers = build_answerers(settings, PROMPTS, embedder, lambda sentences: {},
+                                    lambda sentences: {}, rarity, SynonymMatcher(None))
         scorer = answerers[AnswerMode.EXTRACTIVE].scorer
         assert (scorer.embed_exact == embedder.embed) is rescored
         assert scorer.threshold == settings.min_support

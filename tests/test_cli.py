@@ -202,14 +202,15 @@ def test_killed_ingest_resumes_to_the_same_index(tmp_path):
 
     import chromadb
 
-    def contents(path: Path) -> tuple[list[str], list[str]]:
+    def contents(path: Path) -> tuple[list[str], list[str], list[str]]:
         client = chromadb.PersistentClient(path=str(path / "chroma"))
+        files = path / "sentences-news-local"
         return (sorted(client.get_collection("news-chunks").get(include=[])["ids"]),
-                sorted(i.decode() for p in (path / "sentences-news-local").iterdir()
-                       for i in np.load(p)["id"]))
+                sorted(i.decode() for p in files.glob("*.npy") for i in np.load(p)["id"]),
+                sorted(i for p in files.glob("*.parse.json") for i in json.loads(p.read_text())))
 
-    clean_chunks, clean_sentences = contents(tmp_path / "clean")
-    resumed_chunks, resumed_sentences = contents(index)
+    clean_chunks, clean_sentences, clean_parsed = contents(tmp_path / "clean")
+    resumed_chunks, resumed_sentences, resumed_parsed = contents(index)
     assert resumed_chunks == clean_chunks and len(set(resumed_chunks)) == len(resumed_chunks)
-    assert resumed_sentences == clean_sentences
+    assert resumed_sentences == clean_sentences == clean_parsed == resumed_parsed
     assert json.loads(clean.stdout)["chunks_total"] == report["chunks_total"] == len(clean_chunks)

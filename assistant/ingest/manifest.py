@@ -16,7 +16,8 @@ from pathlib import Path
 from assistant.ingest.tagging import TAGGER
 from assistant.settings import Settings
 
-MANIFEST_VERSION = 4  # 3: sentence vectors in files, not a Chroma collection; 4: entities
+MANIFEST_VERSION = 5  # 3: sentence vectors in files, not a Chroma collection; 4: entities;
+# 5: parses
 CLEANING_VERSION = 2  # 2: sentences that instruct a model are left out
 
 

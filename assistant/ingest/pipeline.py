@@ -1,16 +1,16 @@
 """Incremental, idempotent, resumable ingestion of a corpus folder into Chroma.
 
-Per article: read → find prose sentences → chunk → embed and find entities → replace its entries
-in Chroma → record it in the manifest. The manifest is written after each article, atomically,
-so a killed run resumes where it stopped; an article whose entries were half-written is simply
-replaced on the next run. A lock file keeps two ingests from running on one index at once.
+Per article: read → find prose sentences → chunk → embed, find entities and parse → replace its
+entries in Chroma → record it in the manifest. The manifest is written after each article,
+atomically, so a killed run resumes where it stopped; an article whose entries were
+half-written is simply replaced on the next run. A lock file keeps two ingests from running on
+one index at once.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -19,8 +19,8 @@ from filelock import FileLock, Timeout
 from assistant.ingest.chunking import article_sentences, chunk_article, to_sentences
 from assistant.ingest.loaders import corpus_files, load_file
 from assistant.ingest.manifest import Manifest, ManifestEntry, fingerprint, manifest_path
-from assistant.ingest.tagging import EntityTagger, with_entities
-from assistant.models import Article, Chunk, Entity, Sentence, Skipped
+from assistant.ingest.tagging import SentenceTagger, TagsUnderWay, with_entities
+from assistant.models import Article, Chunk, Sentence, Skipped
 from assistant.settings import Settings
 from assistant.store.chroma import ChromaStore
 from assistant.store.embedding import Embedder
@@ -109,7 +109,7 @@ class Ingestor:
     """Brings the Chroma collections in line with the corpus folder."""
 
     def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder,
-                 tagger: EntityTagger, count_tokens: TokenCounter,
+                 tagger: SentenceTagger, count_tokens: TokenCounter,
                  progress: bool = False) -> None:
         self.settings = settings
         self.store = store
@@ -160,9 +160,9 @@ class Ingestor:
         return report
 
     def _tagged_ahead(self, groups: Iterator[list[Prepared]]
-                      ) -> Iterator[tuple[list[Prepared], Future[list[tuple[Entity, ...]]]]]:
-        """Each group with its entities under way, the next group's asked for too: finding
-        entities may run beside the embedding (see ``SpacyTagger``), and whichever of the two
+                      ) -> Iterator[tuple[list[Prepared], TagsUnderWay]]:
+        """Each group with its tagging under way, the next group's asked for too: tagging
+        may run beside the embedding (see ``SpacyTagger``), and whichever of the two
         is slower then never waits for the other."""
         following = next(groups, None)
         tagging = self.tagger.submit(_texts(following)) if following is not None else None
@@ -173,9 +173,9 @@ class Ingestor:
                 tagging = self.tagger.submit(_texts(following))
             yield group, current
 
-    def _store_group(self, group: list[Prepared], tagging: Future[list[tuple[Entity, ...]]],
+    def _store_group(self, group: list[Prepared], tagging: TagsUnderWay,
                      manifest: Manifest, report: IngestReport) -> None:
-        """Embed a group's sentences in one call, take their entities, and replace the
+        """Embed a group's sentences in one call, take their tags, and replace the
         group's articles in Chroma with one delete and one write: per-article writes cost more
         than the model on small articles. The manifest records the articles only once they
         are stored."""
@@ -199,7 +199,7 @@ class Ingestor:
             self.store.put_articles([c for _, chunks in stored for c in chunks],
                                     np.concatenate(chunk_rows),
                                     [s for _, _, sentences in group for s in sentences],
-                                    vectors)
+                                    vectors, [tagged.tokens for tagged in found])
         for article, chunks in stored:
             known = article.doc_id in manifest.articles
             manifest.articles[article.doc_id] = ManifestEntry(article.content_hash, len(chunks))

@@ -3,7 +3,8 @@
 One collection per corpus, ``<name>-chunks``: what retrieval searches, with the article id in
 each entry's metadata so an article's entries can be replaced or removed together. The vectors
 of the sentences, which the answerer uses to pick what to quote but nothing searches, live in
-files beside the manifest (``sentence_files``); this store writes, reads and removes both.
+files beside the manifest with their parses (``sentence_files``); this store writes, reads
+and removes both.
 
 On a Chroma server, the reads a question makes are retried for a few seconds when the server
 stops answering, so a server restart costs a short wait rather than failed questions; past that
@@ -15,16 +16,16 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from typing import TypeVar
 
 import httpx
 import numpy as np
 
-from assistant.models import Chunk, Entity, Sentence, Span
+from assistant.models import Chunk, Entity, Sentence, Span, Token
 from assistant.settings import Settings
-from assistant.store.sentence_files import SentenceVectorFiles, file_stem
+from assistant.store.sentence_files import SentenceFiles, file_stem
 
 _PAGE = 1000
 _T = TypeVar("_T")
@@ -82,7 +83,7 @@ class ChromaStore:
     answer.
     """
 
-    def __init__(self, client, name: str, fingerprint: str, vectors: SentenceVectorFiles,
+    def __init__(self, client, name: str, fingerprint: str, vectors: SentenceFiles,
                  server: str | None = None, retry_s: float = 0.0,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self._client = client
@@ -141,11 +142,12 @@ class ChromaStore:
         return self.chunks.count()
 
     def put_articles(self, chunks: list[Chunk], chunk_vectors: np.ndarray,
-                     sentences: list[Sentence], sentence_vectors: np.ndarray) -> None:
+                     sentences: list[Sentence], sentence_vectors: np.ndarray,
+                     sentence_tokens: Sequence[tuple[Token, ...]] | None = None) -> None:
         """Write the chunks and sentences of any number of articles; each Chroma write has a
-        fixed cost, so ingest writes many articles at once. The sentence vectors are written
-        first: an article whose chunks are stored always has them."""
-        self.vectors.write(sentences, sentence_vectors)
+        fixed cost, so ingest writes many articles at once. The sentence vectors and parses
+        are written first: an article whose chunks are stored always has them."""
+        self.vectors.write(sentences, sentence_vectors, sentence_tokens)
         _upsert(self.chunks, [c.chunk_id for c in chunks], chunk_vectors,
                 [c.text for c in chunks], [_chunk_metadata(c) for c in chunks])
 
@@ -196,6 +198,10 @@ class ChromaStore:
     def sentence_vectors(self, sentences: list[Sentence]) -> dict[str, np.ndarray]:
         """The stored vectors of these sentences, by sentence id (absent ones left out)."""
         return self.vectors.read(sentences)
+
+    def sentence_tokens(self, sentences: Sequence[Sentence]) -> dict[str, tuple[Token, ...]]:
+        """The stored parses of these sentences, by sentence id (absent ones left out)."""
+        return self.vectors.read_tokens(sentences)
 
 
 def _upsert(collection, ids: list[str], vectors: np.ndarray, documents: list[str],

@@ -28,7 +28,7 @@ class OnnxEmbedder:
                  batch_size: int = 32, threads: int | None = None) -> None:
         """``prepare`` returns the verified model folder, exporting it on first use. The pool
         threads sleep between operators rather than spin: a spinning thread takes a core from
-        the work beside it (the entity worker at ingest, other conversations on the page)."""
+        the work beside it (the NLP worker at ingest, other conversations on the page)."""
         self.prepare = prepare
         self.name = name
         self.batch_size = batch_size

@@ -3,6 +3,7 @@ backends). The fake embedder records what was embedded, so "nothing re-embedded"
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -73,8 +74,8 @@ def test_first_ingest_reads_everything_and_skips_bad_input(backend, corpus, fake
         assert set(store.sentence_vectors(sentences)) == {s.sentence_id for s in sentences}
 
 
-def test_entities_are_found_once_per_sentence_and_stored_with_each_chunk(backend, corpus,
-                                                                         fake_embedder, counter):
+def test_tags_are_found_once_per_sentence_and_stored_with_each_chunk(backend, corpus,
+                                                                     fake_embedder, counter):
     settings = backend(corpus)
     tagger = FakeTagger()
     report, store = ingest(settings, fake_embedder, counter, tagger)
@@ -88,6 +89,12 @@ def test_entities_are_found_once_per_sentence_and_stored_with_each_chunk(backend
     for chunk in seed:
         assert all(e.label == "CARDINAL" and any(e.within(s) for s in chunk.sentences)
                    for e in chunk.entities)
+        sentences = [Sentence.of(chunk.doc_id, text, span) for span, text
+                     in zip(chunk.sentences, chunk.sentence_texts(), strict=True)]
+        parses = store.sentence_tokens(sentences)  # each sentence's words, parsed
+        for sentence in sentences:
+            assert [sentence.text[t.start:t.end] for t in parses[sentence.sentence_id]] == \
+                re.findall(r"\w+", sentence.text)
     tagger.batches.clear()
     ingest(settings, fake_embedder, counter, tagger)
     assert tagger.batches == []  # an unchanged article is not tagged again

@@ -11,7 +11,7 @@ import pytest
 from assistant.app import build_store
 from assistant.models import Chunk, Sentence, Span
 from assistant.store.chroma import ChromaStore, StoreError
-from assistant.store.sentence_files import SentenceVectorFiles
+from assistant.store.sentence_files import SentenceFiles
 from tests.support import FakeEmbedder
 
 TEXT = "North Korea denied sending troops. Seoul said 1,500 troops went."
@@ -122,7 +122,7 @@ class FlakyClient:
 
 def test_a_restarting_server_is_retried_then_reported_in_one_line(tmp_path):
     pauses: list[float] = []
-    vectors = SentenceVectorFiles(tmp_path / "sentences")
+    vectors = SentenceFiles(tmp_path / "sentences")
     store = ChromaStore(FlakyClient(down=2), "news", "fp", vectors, "127.0.0.1:8000",
                         retry_s=3.0, sleep=pauses.append)
     assert store.nearest_chunks(np.zeros(2), 5) == ["c1", "c2"]

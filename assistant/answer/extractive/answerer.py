@@ -32,10 +32,11 @@ from assistant.answer.extractive.phrases import (
     headed_phrase,
     object_phrase,
     opening_entity,
+    unnamed,
 )
 from assistant.answer.extractive.scoring import TIE, Candidate, SupportScorer
 from assistant.answer.parts import join_answers, question_parts
-from assistant.evidence import SentenceVectors, evidence_sentences
+from assistant.evidence import SentenceTokens, SentenceVectors, evidence_sentences, with_parses
 from assistant.prompts import Prompts
 from assistant.retrieval.followup import ResolvedQuestion, needs_context, resolve_followup
 from assistant.text.lexical import STOPWORDS, stem, terms, words
@@ -50,11 +51,13 @@ class ExtractiveAnswerer:
     """Chooses, orders and cites article sentences; refuses when they don't answer."""
 
     def __init__(self, prompts: Prompts, scorer: SupportScorer,
-                 sentence_vectors: SentenceVectors, known_term: Callable[[str], bool],
-                 confidence: ConfidenceModel, min_support: float, max_sentences: int) -> None:
+                 sentence_vectors: SentenceVectors, sentence_tokens: SentenceTokens,
+                 known_term: Callable[[str], bool], confidence: ConfidenceModel,
+                 min_support: float, max_sentences: int) -> None:
         self.prompts = prompts
         self.scorer = scorer
         self.sentence_vectors = sentence_vectors
+        self.sentence_tokens = sentence_tokens
         self.known_term = known_term  # whether the corpus uses a (stemmed) word anywhere
         self.confidence = confidence
         self.min_support = min_support
@@ -106,7 +109,8 @@ class ExtractiveAnswerer:
             resolved = ResolvedQuestion(resolved.question)
         if not own_terms:
             return self.refusal("empty_question")
-        candidates = [Candidate(e) for e in evidence_sentences(retrieval.passages)]
+        candidates = [Candidate(e) for e in with_parses(
+            list(evidence_sentences(retrieval.passages)), self.sentence_tokens)]
         if not candidates:
             return self.refusal()
         missing = self._missing_names(resolved.question, candidates)
@@ -155,10 +159,12 @@ class ExtractiveAnswerer:
                            **weighed)
         if not giving:
             return replace(self.refusal(), **weighed)
-        if standing.alone < self.min_support or unsaid or outside:
-            # Too weak a match; or "Who commands …?" asked of a sentence that never says who
-            # commands; or "What did Japan's prime minister say …?" asked of a passage that
-            # never mentions Japan, however well the rest of the question matches it.
+        if standing.alone < self.min_support or outside:
+            # Too weak a match; or "What did Japan's prime minister say …?" asked of a passage
+            # that never mentions Japan, however well the rest of the question matches it. (A
+            # sentence that says the question's verb in other words may answer: "Which judge
+            # threw out …" is answered by "… dismissed …"; whether it is said is a signal of
+            # the confidence model, not a refusal.)
             return replace(self.refusal(), support=support, **weighed)
         lead = best
         if short is None and kind != QuestionKind.OTHER:
@@ -166,7 +172,7 @@ class ExtractiveAnswerer:
             if neighbour is not None:
                 # Lead with the sentence that holds the short answer, so [1] supports it.
                 lead = neighbour
-                referent = opening_entity(neighbour.text, neighbour.entities) \
+                referent = opening_entity(neighbour.parse) \
                     if kind == QuestionKind.WHO and neighbour.start < best.start and \
                     _REFERS_BACK.match(best.text) else None
                 # "… South Korea's NIS shared intelligence …" / "The spy agency reported …":
@@ -184,12 +190,14 @@ class ExtractiveAnswerer:
         phrase, tried from the most specific question form to the most general."""
         name = described_name(question)
         noun = asked_noun(question)
-        found = (object_phrase(question, best.text)
-                 or (appositive(best.text, name) if name else None)
-                 or (actor_phrase(question, best.text) if kind == QuestionKind.WHO else None)
-                 or (headed_phrase(best.text, noun) if noun else None)
-                 or (find_answer(kind, best.text, best.entities, own)
-                     if kind != QuestionKind.OTHER else None))
+        found = (object_phrase(question, best.parse)
+                 or (appositive(best.parse, name) if name else None)
+                 or (actor_phrase(question, best.parse) if kind == QuestionKind.WHO else None)
+                 or (headed_phrase(best.parse, noun) if noun else None))
+        if found is None and noun and unnamed(best.parse, noun):
+            return None  # "The spy agency reported …": which agency, an earlier sentence says
+        if found is None and kind != QuestionKind.OTHER:
+            found = find_answer(kind, best.parse, own)
         if found is None:
             return None
         text = re.sub(r"[’']s?$", "", found.text)  # "Kim Jong-un’s meeting" names Kim Jong-un
@@ -278,8 +286,7 @@ def _neighbour_with_answer(best: Candidate, scored: list[Candidate], kind: Quest
     for index in order:
         if 0 <= index < len(spans):
             neighbour = by_start.get(spans[index].start)
-            if neighbour is not None and find_answer(kind, neighbour.text, neighbour.entities,
-                                                     own):
+            if neighbour is not None and find_answer(kind, neighbour.parse, own):
                 return neighbour
     return None
 

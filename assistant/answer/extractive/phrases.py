@@ -3,25 +3,23 @@ object of a verb, the actor of an action, or the description of a person.
 
 Names, numbers, times and places are the entities the NLP pipeline found in the sentence at
 ingest (``Entity``, offsets into the sentence's text here), so a short answer is of the asked
-type or absent. Objects, actors and descriptions are read from the sentence's punctuation and
-word order around the question's verb.
+type or absent. Objects and actors are read from the sentence's parse (also made at ingest)
+around the question's verb; descriptions from its punctuation.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from assistant.answer.extractive.kinds import (
-    AUXILIARIES,
-    VERB_ADVERBS,
     QuestionKind,
     asked_action,
-    is_object_question,
+    object_verb,
 )
 from assistant.models import Entity
 from assistant.text.lexical import STOPWORDS, stem, words
+from assistant.text.syntax import OBJECTS, Parse, parse_question
 
 # The entity types (spaCy's, found at ingest) that answer each kind of question.
 _ANSWER_TYPES = {
@@ -31,11 +29,11 @@ _ANSWER_TYPES = {
     QuestionKind.HOW_MANY: frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}),
 }
 _POSSESSIVE = re.compile(r"[’']s\s+")  # between an owner and what it owns
-_SENTENCE_OPENERS = frozenset(
-    """the a an this that these those it its in on at for but and though although however
-    according while when after before if as with by from over during since despite both
-    neither nor any such for additionally nevertheless meanwhile moreover""".split()
-)
+# Words that open a phrase without being part of what it names: determiners, prepositions,
+# conjunctions, question words, possessive pronouns, punctuation (Penn Treebank tags).
+_LEADING = frozenset({"DT", "PDT", "IN", "CC", "TO", "WDT", "WP", "WRB", "PRP$", "EX", "PRP",
+                      ",", ":", ".", "``", "''", "HYPH", "NFP"})
+_TRAILING = frozenset({",", ":", ".", "``", "''", "HYPH", "NFP", "POS"})
 
 
 @dataclass(frozen=True)
@@ -48,132 +46,143 @@ class Found:
     label: str = ""  # the entity type, for a typed phrase
 
 
-def headed_phrase(sentence: str, noun: str) -> Found | None:
-    """A named phrase ending in ``noun``'s stem: "Seoul’s intelligence agency" for "agency"."""
-    head = re.escape(stem(noun))
-    match = re.search(r"((?:[A-Z][\w’'.-]*\s+)+(?:[a-z][\w-]*\s+){0,2}" + head + r"\w*)",
-                      sentence)
-    if not match:
-        return None
-    found = _trim_entity(sentence, match)
-    return found if found and " " in found.text else None
-
-
-_PHRASE_STOP = (r"(?=\s+(?:to|in|on|at|for|from|with|by|over|about|and|as|after|before|"
-                r"because|who|which|that)\b|[,.;:!?]|$)")
-
-
-def object_phrase(question: str, sentence: str) -> Found | None:
-    """For "Whom did the ministry summon?": the phrase after the verb ("the Russian
-    ambassador"), since the asked-about person is its object, not its subject."""
-    if not is_object_question(question):
-        return None
-    content = [w for w in words(question) if w not in STOPWORDS]
-    if not content:
-        return None
-    verb = stem(content[-1])
-    for match in re.finditer(r"[\w’'-]+", sentence):
-        if stem(match.group(0).lower()) == verb:
-            after = re.match(r"\s+((?:[\w’'-]+\s+){0,4}?[\w’'-]+)" + _PHRASE_STOP,
-                             sentence[match.end() :])
-            if after:
-                start = match.end() + after.start(1)
-                return Found(after.group(1), start, start + len(after.group(1)))
+def headed_phrase(sentence: Parse, noun: str) -> Found | None:
+    """A named phrase headed by ``noun``: "Seoul’s intelligence agency" for "agency" (the
+    noun with the words before it that modify it, one of them a name), or the name it is a
+    title of ("President Gerald Ford" for "president")."""
+    for at in _nouns(sentence, noun):
+        if sentence.dep(at) == "compound" and _proper(sentence, sentence.head(at)):
+            at = sentence.head(at)  # "President Gerald Ford": the title is part of the name
+        start = min((i for i in sentence.subtree(at) if i < at), default=at)
+        if any(_proper(sentence, i) for i in range(start, at + 1)):
+            found = _trim(sentence, sentence.tokens[start].start, sentence.tokens[at].end)
+            if found and " " in found.text:
+                return found
     return None
 
 
-_SPEECH = frozenset("say says said argue argues argued claim claims claimed think thinks "
-                    "believe believes believed".split())
-_CLAUSE_START = re.compile(r".*(?:,|\b(?:that|which|who|while|although|though|because|but|and|"
-                           r"as|if|when|after|before|since)\s)", re.DOTALL)
+def unnamed(sentence: Parse, noun: str) -> bool:
+    """Whether the sentence speaks of ``noun`` without naming it ("The spy agency reported
+    …" for "Which spy agency …?"): its name is in an earlier sentence, if anywhere."""
+    return any(not _proper(sentence, at) and not _proper(sentence, sentence.head(at))
+               and not any(_proper(sentence, i) for i in sentence.subtree(at))
+               for at in _nouns(sentence, noun))
 
 
-def actor_phrase(question: str, sentence: str) -> Found | None:
-    """Who did the asked action in ``sentence``: the agent of a passive ("made by one of
-    North Korea's representatives"), the source of an attribution ("According to analysts"
-    for "Who says …?"), or the subject before the verb ("However, North Korea has denied")."""
-    verb = asked_action(question)
+def _nouns(sentence: Parse, noun: str) -> list[int]:
+    """The nouns of ``noun``'s stem in the sentence."""
+    wanted = stem(noun.lower())
+    return [at for at in range(len(sentence))
+            if stem(sentence.word(at).lower()) == wanted and sentence.tag(at).startswith("NN")]
+
+
+def _proper(sentence: Parse, at: int) -> bool:
+    return sentence.tag(at) in ("NNP", "NNPS")
+
+
+def object_phrase(question: str, sentence: Parse) -> Found | None:
+    """For "Whom did the ministry summon?": the object of that verb in the sentence ("the
+    Russian ambassador"), since the asked-about person is its object, not its subject."""
+    verb = object_verb(question)
     if verb is None:
         return None
-    if verb in _SPEECH:
-        source = re.match(r"\s*According to ([^,]{2,60}),", sentence)
-        return _trim_leading(source.group(1), source.start(1)) if source else None
-    target = stem(verb)
-    for match in re.finditer(r"[\w’'-]+", sentence):
-        if stem(match.group(0).lower()) != target:
-            continue
-        agent = re.match(r"\s+by\s+((?:[\w’'-]+\s+){0,5}?[\w’'-]+(?:\s+\([^)]{1,20}\))?)"
-                         + _PHRASE_STOP, sentence[match.end():])
-        if agent:
-            return _trim_leading(agent.group(1), match.end() + agent.start(1))
-        return _subject_before(sentence, match.start())
+    for at in sentence.find(verb):
+        target = sentence.child(at, *OBJECTS)
+        if target is not None and sentence.is_verb(at):
+            return _phrase(sentence, target)
     return None
 
 
-def _subject_before(sentence: str, verb_at: int) -> Found | None:
-    before = sentence[:verb_at].rstrip()
-    while True:  # drop auxiliaries and adverbs between subject and verb
-        last = re.search(r"([\w’'-]+)$", before)
-        word = last.group(1).lower() if last else ""
-        if not last or not (word in AUXILIARIES or word in VERB_ADVERBS or
-                            word in ("not", "long") or word.endswith("ly")):
-            break
-        before = before[:last.start()].rstrip()
-    if not before:
+def actor_phrase(question: str, sentence: Parse) -> Found | None:
+    """Who did the asked action in the sentence: the agent of a passive ("made by one of
+    North Korea's representatives"), the verb's subject ("However, North Korea has denied"),
+    or, asked who says something the sentence does not say with the question's verb, the
+    source it is attributed to ("According to analysts")."""
+    action = asked_action(question)
+    if action is None:
         return None
-    if before.endswith(","):
-        # "Russia, facing mounting scrutiny, has downplayed": the subject opens the sentence.
-        opening = re.match(r"\s*([^,]{2,80})(?:,\s*([A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)+),)?",
-                           sentence)
-        if opening and opening.group(2):  # "U.S. Ambassador …, Robert Wood," names the person
-            return Found(opening.group(2), opening.start(2), opening.end(2))
-        found = _trim_leading(opening.group(1), opening.start(1)) if opening else None
-    else:
-        clause = _CLAUSE_START.match(before)
-        start = clause.end() if clause else 0
-        found = _trim_leading(before[start:].strip(), start + len(before[start:]) -
-                              len(before[start:].lstrip()))
-    if found is None or len(found.text.split()) > 10 or \
-            found.text.lower() in ("it", "he", "she", "they", "this", "that"):
-        return None
-    return found
+    verbs = [at for at in sentence.find(action) if sentence.is_verb(at)]
+    if verbs:
+        return _actor(sentence, verbs[0])
+    asked = parse_question(question)
+    if any(asked.children(at, "ccomp") for at in asked.find(action)):
+        return _attribution(sentence)  # the asked verb reports a clause: "says … is …"
+    return None
 
 
-def opening_entity(sentence: str, entities: Sequence[Entity]) -> Found | None:
+def _actor(sentence: Parse, verb: int) -> Found | None:
+    """The agent ("by …") of a passive verb, or the subject of the verb, of the clause it
+    modifies ("…, warning that …"), or of the verb it is joined to ("… and denied")."""
+    agent = sentence.child(verb, "agent")
+    if agent is not None:
+        by = sentence.child(agent, "pobj")
+        return _phrase(sentence, by) if by is not None else None
+    at = verb
+    while (subject := sentence.child(at, "nsubj", "csubj")) is None:
+        if sentence.dep(at) not in ("conj", "advcl", "xcomp") or sentence.head(at) == at:
+            return None
+        at = sentence.head(at)
+    if sentence.tag(subject) in ("WDT", "WP") and sentence.dep(at) == "relcl":
+        subject = sentence.head(at)  # "the agency that reported it"
+    name = sentence.child(subject, "appos")
+    if name is not None and _is_person(sentence, name) and not _is_person(sentence, subject):
+        subject = name  # "U.S. Ambassador to the United Nations, Robert Wood, spoke"
+    return _phrase(sentence, subject)
+
+
+def _is_person(sentence: Parse, at: int) -> bool:
+    span = sentence.phrase(at)
+    return span is not None and sentence.label(*span) == "PERSON"
+
+
+def _attribution(sentence: Parse) -> Found | None:
+    """The source in "According to analysts, …"."""
+    for at in sentence.find("accord"):
+        to = sentence.child(at, "prep")
+        source = sentence.child(to, "pobj") if to is not None else None
+        if source is not None:
+            return _phrase(sentence, source)
+    return None
+
+
+def _phrase(sentence: Parse, at: int) -> Found | None:
+    """The phrase the word at ``at`` heads, unless it is a pronoun or longer than ten
+    words."""
+    span = sentence.phrase(at)
+    if span is None:
+        return None
+    text = sentence.text[span[0]:span[1]]
+    return Found(text, *span) if len(text.split()) <= 10 else None
+
+
+def opening_entity(sentence: Parse) -> Found | None:
     """The first name a sentence gives ("On Friday, South Korea's NIS shared …" gives "South
     Korea's NIS"): usually the sentence's subject."""
-    names = _typed(QuestionKind.WHO, sentence, entities)
+    names = _typed(QuestionKind.WHO, sentence)
     return names[0] if names else None
 
 
-def appositive(sentence: str, name: str) -> Found | None:
-    """The phrase set off by commas next to ``name``: "U.S. Ambassador to the United Nations,
-    Robert Wood," or "Robert Wood, the U.S. ambassador,"."""
-    at = sentence.find(name)
-    if at == -1:
-        last = name.split()[-1]
-        at = sentence.find(last)
-        name = last
-    if at == -1:
-        return None
-    before = re.search(r"(?:^|[,;:]\s*)([^,;:]{3,80}),\s*$", sentence[:at])
-    if before:
-        found = _trim_leading(before.group(1), before.start(1))
-        if found:
-            return found
-    after = re.match(r",\s*([^,;:]{3,80})[,;:]", sentence[at + len(name) :])
-    if after:
-        start = at + len(name) + after.start(1)
-        return Found(after.group(1), start, start + len(after.group(1)))
+def appositive(sentence: Parse, name: str) -> Found | None:
+    """The phrase set beside ``name`` as its description: "U.S. Ambassador to the United
+    Nations, Robert Wood," or "Robert Wood, the U.S. ambassador,"."""
+    last = name.split()[-1] if name.split() else ""
+    heads = [i for i in range(len(sentence)) if sentence.word(i) == last]
+    for at in heads:
+        description = sentence.child(at, "appos")
+        if description is not None:
+            return _phrase(sentence, description)
+        if sentence.dep(at) == "appos" and sentence.head(at) != at:
+            return _phrase(sentence, sentence.head(at))
     return None
 
 
-def _typed(kind: QuestionKind, sentence: str, entities: Sequence[Entity]) -> list[Found]:
+def _typed(kind: QuestionKind, sentence: Parse) -> list[Found]:
     """The sentence's entities of the types that answer ``kind``. A name owning the next one
     joins it ("South Korea’s NIS"); a count takes the noun it counts ("1,500 troops")."""
+    text = sentence.text
     wanted = _ANSWER_TYPES.get(kind, frozenset())
     found: list[Found] = []
-    for entity in entities:
+    for entity in sentence.entities:
         counts = kind == QuestionKind.HOW_MANY and entity.counted
         if (entity.label not in wanted and not counts) or \
                 (kind == QuestionKind.WHEN and entity.counted):  # "three days" is no time
@@ -181,17 +190,17 @@ def _typed(kind: QuestionKind, sentence: str, entities: Sequence[Entity]) -> lis
         if kind == QuestionKind.HOW_MANY:
             found.append(_with_unit(sentence, entity))
             continue
-        if found and _owns(sentence, found[-1], entity):
-            found[-1] = Found(sentence[found[-1].start:entity.end], found[-1].start, entity.end,
+        if found and _owns(text, found[-1], entity):
+            found[-1] = Found(text[found[-1].start:entity.end], found[-1].start, entity.end,
                               entity.label)
             continue
-        found.append(Found(sentence[entity.start:entity.end], entity.start, entity.end,
+        found.append(Found(text[entity.start:entity.end], entity.start, entity.end,
                            entity.label))
     if kind == QuestionKind.WHERE:  # "North Korea’s elite units" places nothing in North Korea
-        found = [f for f in found if not _POSSESSIVE.match(sentence[f.end - 2:f.end] + " ")
-                 and not _POSSESSIVE.match(sentence[f.end:] + " ")]
+        found = [f for f in found if not _POSSESSIVE.match(text[f.end - 2:f.end] + " ")
+                 and not _POSSESSIVE.match(text[f.end:] + " ")]
     return [replace(trimmed, label=f.label) for f in found
-            if (trimmed := _trim_leading(f.text, f.start))]
+            if (trimmed := _trim(sentence, f.start, f.end))]
 
 
 def _owns(sentence: str, owner: Found, entity: Entity) -> bool:
@@ -202,51 +211,41 @@ def _owns(sentence: str, owner: Found, entity: Entity) -> bool:
                 (gap.isspace() and _POSSESSIVE.fullmatch(sentence[owner.end - 2:entity.start])))
 
 
-def _with_unit(sentence: str, entity: Entity) -> Found:
-    """Extend a number by the noun phrase it counts ("1,500 North Korean special forces")."""
-    start, end = entity.start, entity.end
-    tail = re.match(r"(?:\s+(?!(?:" + "|".join(STOPWORDS) + r")\b)[\w’'-]+){1,4}",
-                    sentence[end:], re.IGNORECASE)
-    if tail:
-        end += tail.end()
-    return Found(sentence[start:end].strip(), start, end, entity.label)
+def _with_unit(sentence: Parse, entity: Entity) -> Found:
+    """Extend a number by the noun it counts ("1,500 North Korean special forces")."""
+    end = entity.end
+    inside = [i for i, t in enumerate(sentence.tokens) if entity.start <= t.start < entity.end]
+    if inside and sentence.dep(inside[-1]) == "nummod":
+        counted = sentence.head(inside[-1])
+        if counted > inside[-1] and sentence.tag(counted).startswith("NN"):
+            end = sentence.tokens[counted].end
+    return Found(sentence.text[entity.start:end], entity.start, end, entity.label)
 
 
-def _trim_entity(sentence: str, match: re.Match) -> Found | None:
-    return _trim_leading(match.group(0), match.start())
+def _trim(sentence: Parse, start: int, end: int) -> Found | None:
+    """The phrase at ``[start, end)`` without the words that open a phrase without naming
+    anything ("According to …", "the …") or close it (a comma, a full stop, a possessive
+    "’s"); a full stop inside a word stays ("U.S.")."""
+    inside = [i for i, t in enumerate(sentence.tokens) if start <= t.start and t.end <= end]
+    while inside and sentence.tag(inside[0]) in _LEADING:
+        inside.pop(0)
+    while inside and sentence.tag(inside[-1]) in _TRAILING:
+        inside.pop()
+    if not inside:
+        return None
+    start, end = sentence.tokens[inside[0]].start, sentence.tokens[inside[-1]].end
+    return Found(sentence.text[start:end], start, end)
 
 
-def _trim_leading(text: str, start: int) -> Found | None:
-    """Drop sentence openers and stop words from the front of a phrase ("According to …")."""
-    first = text.split()[0].lower().strip("’'")
-    while first in _SENTENCE_OPENERS or first in STOPWORDS:
-        rest = text.split(None, 1)
-        if len(rest) < 2:
-            return None
-        start += len(text) - len(rest[1])
-        text = rest[1]
-        first = text.split()[0].lower().strip("’'")
-    text = _clean_end(text)
-    return Found(text, start, start + len(text)) if text else None
-
-
-def _clean_end(text: str) -> str:
-    """Drop trailing punctuation, but keep the full stop of an initialism ("U.S.")."""
-    if re.search(r"(?:^|\s)(?:[A-Z]\.){2,}$", text):
-        return text
-    return text.rstrip(".,;:’'")
-
-
-def find_answer(kind: QuestionKind, sentence: str, entities: Sequence[Entity],
-                question_terms: set[str]) -> Found | None:
+def find_answer(kind: QuestionKind, sentence: Parse, question_terms: set[str]) -> Found | None:
     """The phrase of the wanted kind nearest to where the sentence matches the question.
 
     Phrases made only of question words are skipped: asked "What did North Korea deny?",
     "North Korea" is not the answer.
     """
-    anchors = [m.start() for m in re.finditer(r"[\w’'-]+", sentence)
+    anchors = [m.start() for m in re.finditer(r"[\w’'-]+", sentence.text)
                if stem(m.group(0).lower().strip("’'")) in question_terms]
-    found = [c for c in _typed(kind, sentence, entities)
+    found = [c for c in _typed(kind, sentence)
              if not _only_question_words(c.text, question_terms)]
     if not found:
         return None

@@ -34,6 +34,7 @@ from assistant.models import Entity, Passage
 from assistant.text.lexical import STOPWORDS, terms, words
 from assistant.text.names import key_names
 from assistant.text.synonyms import SynonymMatcher
+from assistant.text.syntax import Parse
 
 _TYPE_PENALTY = 0.75
 _AMOUNTS = frozenset({"MONEY", "PERCENT"})  # entity types that measure, not count
@@ -79,6 +80,10 @@ class Candidate:
     @property
     def entities(self) -> tuple[Entity, ...]:
         return self.evidence.entities
+
+    @property
+    def parse(self) -> Parse:
+        return self.evidence.parse
 
 
 class SupportScorer:
@@ -145,8 +150,7 @@ class SupportScorer:
             said = terms_of(candidate.text)
             vector = vectors.get(candidate.sentence_id)
             dense = float(np.dot(vector, query_vector)) if vector is not None else 0.0
-            typed = kind == QuestionKind.OTHER or find_answer(kind, candidate.text,
-                                                              candidate.entities, own)
+            typed = kind == QuestionKind.OTHER or find_answer(kind, candidate.parse, own)
 
             def support_with(present: set[str]) -> tuple[float, float]:
                 lexical = sum(w if t in present else w * soft.get(t, 0.0)
@@ -200,7 +204,7 @@ class SupportScorer:
               own: set[str]) -> bool:
         """Whether the sentence holds a phrase of the wanted kind; for a count, a count of
         the thing asked about ("two countries" is no answer to "how many troops")."""
-        found = find_answer(kind, candidate.text, candidate.entities, own)
+        found = find_answer(kind, candidate.parse, own)
         if found is None or kind != QuestionKind.HOW_MANY:
             return found is not None
         if found.label in _AMOUNTS and _HOW_MUCH.search(question):

@@ -10,14 +10,21 @@ from assistant.answer.extractive.phrases import (
     appositive,
     find_answer,
     headed_phrase,
+    object_phrase,
     opening_entity,
 )
 from assistant.text.lexical import terms
-from tests.support import entities_of
+from assistant.text.syntax import Parse
+from tests.support import tags_of
+
+
+def parsed(sentence: str) -> Parse:
+    tags = tags_of(sentence)
+    return Parse(sentence, tags.tokens, tags.entities)
 
 
 def typed(kind: QuestionKind, sentence: str, question: str) -> str | None:
-    found = find_answer(kind, sentence, entities_of(sentence), set(terms(question)))
+    found = find_answer(kind, parsed(sentence), set(terms(question)))
     return found.text if found else None
 
 
@@ -47,19 +54,23 @@ def test_typed_phrases_are_the_sentences_entities_of_the_asked_type():
 def test_description_and_head_noun_phrases():
     sentence = ("U.S. Ambassador to the United Nations, Robert Wood, spoke before the Security "
                 "Council.")
-    assert appositive(sentence, "Robert Wood").text == "U.S. Ambassador to the United Nations"
-    assert appositive("Robert Wood, the envoy, spoke.", "Robert Wood").text == "the envoy"
-    assert headed_phrase("It came after Seoul’s intelligence agency alleged it.",
+    assert appositive(parsed(sentence), "Robert Wood").text == \
+        "U.S. Ambassador to the United Nations"
+    assert appositive(parsed("Robert Wood, the envoy, spoke."), "Robert Wood").text == "envoy"
+    assert headed_phrase(parsed("It came after Seoul’s intelligence agency alleged it."),
                          "agency").text == "Seoul’s intelligence agency"
+    assert headed_phrase(parsed("The agency alleged it."), "agency") is None  # names nothing
     assert predicate_term("Who denied the deployment?") == "deny"
-    assert predicate_term("Which agency made the allegation?") is None
+    assert predicate_term("Which agency reported the allegation?") == "report"
+    assert predicate_term("What did North Korea deny?") is None  # not a subject question
 
 
 @pytest.mark.parametrize(("question", "sentence", "actor"), [
     ("Who denied the deployment?", "However, North Korea has consistently denied these "
      "accusations.", "North Korea"),
     ("Who made the statement?", "The statement, made by one of North Korea’s representatives "
-     "at the United Nations on Monday, comes after …", "one of North Korea’s representatives"),
+     "at the United Nations on Monday, comes after …",
+     "one of North Korea’s representatives at the United Nations"),
     ("Who first reported the allegations?", "The allegations, first reported by South Korea’s "
      "National Intelligence Service (NIS), claimed …",
      "South Korea’s National Intelligence Service (NIS)"),
@@ -73,20 +84,28 @@ def test_description_and_head_noun_phrases():
      "unsurprising.", "analysts"),
 ])
 def test_the_actor_of_the_asked_action(question, sentence, actor):
-    found = actor_phrase(question, sentence)
+    found = actor_phrase(question, parsed(sentence))
     assert found is not None and found.text == actor
     assert sentence[found.start:found.end] == actor
 
 
 def test_no_actor_for_object_questions_or_absent_verbs():
-    assert actor_phrase("Who did the ministry summon?", "The ministry summoned Russia’s "
-                        "ambassador.") is None
-    assert actor_phrase("Who commands the forces?", "North Korea sent special forces.") is None
+    summoned = parsed("The ministry summoned Russia’s ambassador.")
+    assert actor_phrase("Who did the ministry summon?", summoned) is None
+    assert actor_phrase("Who commands the forces?", parsed("North Korea sent special forces.")) \
+        is None
+
+
+def test_the_object_of_the_asked_verb():
+    summoned = parsed("The ministry summoned Russia’s ambassador on Monday.")
+    assert object_phrase("Whom did the ministry summon?", summoned).text == \
+        "Russia’s ambassador"
+    assert object_phrase("Who summoned the ambassador?", summoned) is None  # asks the subject
 
 
 def test_a_sentence_opens_with_its_subject():
     def opening(sentence: str) -> str | None:
-        found = opening_entity(sentence, entities_of(sentence))
+        found = opening_entity(parsed(sentence))
         return found.text if found else None
 
     assert opening("On Friday, South Korea’s NIS shared intelligence with the public.") == \

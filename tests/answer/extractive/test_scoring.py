@@ -7,17 +7,16 @@ import numpy as np
 
 from assistant.answer.extractive.kinds import QuestionKind
 from assistant.answer.extractive.scoring import Candidate, SupportScorer
-from assistant.evidence import evidence_sentences
 from assistant.models import Chunk, Passage
 from assistant.text.lexical import terms
 from assistant.text.sentences import split_sentences
 from assistant.text.synonyms import SynonymMatcher
-from tests.support import tagged
+from tests.support import parsed_evidence, tagged
 
 TEXT = ("North Korea has denied sending troops to Russia. The weather in Seoul was mild. "
         "Officials said 1,500 soldiers were sent in October.")
 CHUNK = tagged(Chunk("c", "a.txt", 0, TEXT, tuple(split_sentences(TEXT))))
-CANDIDATES = [Candidate(e) for e in evidence_sentences([Passage(CHUNK, 1.0)])]
+CANDIDATES = [Candidate(e) for e in parsed_evidence([Passage(CHUNK, 1.0)])]
 DENIAL, WEATHER, COUNT = CANDIDATES
 
 
@@ -90,7 +89,7 @@ def test_a_count_must_count_the_asked_thing():
 def test_an_amount_of_money_answers_how_much_whatever_noun_is_asked():
     text = "Bail of $2 million was posted on Friday. The court heard 2 witnesses."
     chunk = tagged(Chunk("m", "m.txt", 0, text, tuple(split_sentences(text))))
-    bail, witnesses = [Candidate(e) for e in evidence_sentences([Passage(chunk, 1.0)])]
+    bail, witnesses = [Candidate(e) for e in parsed_evidence([Passage(chunk, 1.0)])]
     vectors = {"bond": [1.0, 0.0], "witnesses": [0.0, 1.0], "million": [0.0, 1.0]}
 
     def word_vectors(words: list[str]) -> np.ndarray:
@@ -162,7 +161,7 @@ def test_a_clear_best_sentence_is_embedded_again_only_near_the_refusal_threshold
 def test_a_sentence_repeated_in_the_coverage_is_embedded_again_once():
     text = "North Korea denied it. North Korea denied it."  # as wire copy reprinted
     chunk = Chunk("d", "b.txt", 0, text, tuple(split_sentences(text)))
-    twins = [Candidate(e) for e in evidence_sentences([Passage(chunk, 1.0)])]
+    twins = [Candidate(e) for e in parsed_evidence([Passage(chunk, 1.0)])]
     assert len({c.sentence_id for c in twins}) == 2 and len({c.text for c in twins}) == 1
     question = "What happened?"
     embedded: list[list[str]] = []
@@ -187,7 +186,7 @@ def test_names_the_title_gives_count_for_choosing_a_sentence_but_not_for_its_own
     zero = np.zeros(4, dtype=np.float32)
 
     def scored(chunk: Chunk) -> list[Candidate]:
-        candidates = [Candidate(e) for e in evidence_sentences([Passage(chunk, 1.0)])]
+        candidates = [Candidate(e) for e in parsed_evidence([Passage(chunk, 1.0)])]
         return scorer().score(candidates, question, QuestionKind.OTHER,
                               set(terms(question)), set(), zero, {})
 
@@ -203,7 +202,7 @@ def test_a_title_counts_only_the_question_names_not_its_other_words():
     text = "Officials met on Monday."
     chunk = Chunk("t", "b.txt", 0, text, tuple(split_sentences(text)),
                   title="Officials deny troop deployment")
-    [candidate] = [Candidate(e) for e in evidence_sentences([Passage(chunk, 1.0)])]
+    [candidate] = [Candidate(e) for e in parsed_evidence([Passage(chunk, 1.0)])]
     question = "Who denied the deployment?"  # no name: "deny" must be said by the sentence
     [scored] = scorer().score([candidate], question, QuestionKind.OTHER,
                               set(terms(question)), set(), np.zeros(4, dtype=np.float32), {})
@@ -216,7 +215,7 @@ def test_on_int8_vectors_the_sentence_refusing_is_judged_on_is_scored_exactly_ne
     text = "Francis D'Souza, the former minister, died on Thursday. He had pancreatic cancer."
     chunk = Chunk("t", "b.txt", 0, text, tuple(split_sentences(text)),
                   title="Francis D'Souza dies")
-    died, cancer = [Candidate(e) for e in evidence_sentences([Passage(chunk, 1.0)])]
+    died, cancer = [Candidate(e) for e in parsed_evidence([Passage(chunk, 1.0)])]
     question = "What cancer did Francis D'Souza have?"
     stored = {died.sentence_id: unit(0.5), cancer.sentence_id: unit(0.5)}
     embedded: list[list[str]] = []
@@ -244,7 +243,7 @@ def test_names_an_earlier_sentence_gives_count_for_a_later_one_unless_only_names
     zero = np.zeros(4, dtype=np.float32)
 
     def scored(question: str) -> list[Candidate]:
-        candidates = [Candidate(e) for e in evidence_sentences([Passage(chunk, 1.0)])]
+        candidates = [Candidate(e) for e in parsed_evidence([Passage(chunk, 1.0)])]
         return scorer().score(candidates, question, QuestionKind.OTHER, set(terms(question)),
                               set(), zero, {})
 

@@ -23,7 +23,7 @@ from assistant.text.rarity import TermRarity
 from assistant.text.sentences import split_sentences
 from assistant.text.synonyms import SynonymMatcher
 from assistant.text.tokens import tiktoken_counter
-from tests.support import MADE_UP_ARTICLES, PROJECT_ROOT, FakeEmbedder
+from tests.support import MADE_UP_ARTICLES, PROJECT_ROOT, FakeEmbedder, parse_sentences, tagged
 
 PROMPTS = Prompts(PROJECT_ROOT / "prompts")
 REFUSAL = PROMPTS.render("refusal")
@@ -41,8 +41,8 @@ HISTORY = (Turn("user", "How many troops were sent to Russia?"),
 
 def article(doc_id: str) -> Chunk:
     title, text = ARTICLES[doc_id]
-    return Chunk(f"{doc_id}-0", doc_id, 0, text, tuple(split_sentences(text)), title=title,
-                 source="Wire", published="2024-10-21")
+    return tagged(Chunk(f"{doc_id}-0", doc_id, 0, text, tuple(split_sentences(text)),
+                        title=title, source="Wire", published="2024-10-21"))
 
 
 CHUNKS = [article(doc_id) for doc_id in ARTICLES]
@@ -105,7 +105,8 @@ class RecordingRetrieve:
 def writer(chat: FakeChat) -> WrittenAnswerer:
     rarity = TermRarity.of_chunks(CHUNKS)
     extractive = ExtractiveAnswerer(PROMPTS, SupportScorer(rarity.idf, SynonymMatcher(None)),
-                                    sentence_vectors, known_term=rarity.__contains__,
+                                    sentence_vectors, parse_sentences,
+                                    known_term=rarity.__contains__,
                                     confidence=ConfidenceModel.load(),
                                     min_support=0.44, max_sentences=3)
     builder = PromptBuilder(PROMPTS, tiktoken_counter(), 8192, 512)
