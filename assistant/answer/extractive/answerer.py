@@ -30,6 +30,7 @@ from assistant.answer.extractive.phrases import (
     appositive,
     find_answer,
     headed_phrase,
+    noun_kind,
     object_phrase,
     opening_entity,
     unnamed,
@@ -115,6 +116,9 @@ class ExtractiveAnswerer:
             return self.refusal()
         missing = self._missing_names(resolved.question, candidates)
         kind = question_type(resolved.question)
+        noun = asked_noun(resolved.question)
+        if kind == QuestionKind.OTHER and noun:
+            kind = noun_kind(noun, (c.parse for c in candidates))
         context_terms = set(terms(resolved.context)) - own_terms
         vectors = self.sentence_vectors([c.evidence.sentence for c in candidates])
         scored = self.scorer.score(candidates, resolved.question, kind, own_terms,

@@ -25,12 +25,6 @@ class QuestionKind(StrEnum):
 STRICT_KINDS = frozenset({QuestionKind.HOW_MANY, QuestionKind.WHEN})  # only a sentence holding
 # a count or a date answers these
 
-_ENTITY_NOUNS = frozenset(
-    """agency agencies country countries nation nations organization organisation group
-    official officials leader leaders person people ambassador government governments ministry
-    outlet newspaper company alliance army state states city region representative spokesman
-    spokesperson president minister""".split()
-)
 def question_type(question: str) -> QuestionKind:
     lowered = " ".join(words(question))
     if re.search(r"\bhow (many|much)\b|\bwhat (number|percentage|share)\b", lowered):
@@ -41,12 +35,9 @@ def question_type(question: str) -> QuestionKind:
         return QuestionKind.WHERE
     if re.search(r"\b(who|whom|whose)\b", lowered):
         return QuestionKind.WHO
-    if asked_noun(question):
-        return QuestionKind.WHO
-    return QuestionKind.OTHER
+    return QuestionKind.OTHER  # "which agency …": see ``phrases.noun_kind``
 
 
-_ENTITY_STEMS = frozenset(stem(n) for n in _ENTITY_NOUNS)
 PREDICATE_WEIGHT = 2.0
 _WH = frozenset({"WP", "WDT", "WP$", "WRB"})  # who, which, whose, when/how ...
 
@@ -102,13 +93,11 @@ def counted_noun(question: str) -> str | None:
 
 def asked_noun(question: str) -> str | None:
     """The noun in "which agency …" / "what country …", the head of the answer phrase."""
-    match = re.search(r"\b(?:which|what)\s+(\w+)(?:\s+(\w+))?", question, re.IGNORECASE)
-    if not match:
+    parse = parse_question(question)
+    asked = _asked(parse)
+    if asked is None or asked[0] == asked[1]:
         return None
-    for word in (match.group(2), match.group(1)):
-        if word and stem(word.lower()) in _ENTITY_STEMS:
-            return word.lower()
-    return None
+    return parse.word(asked[1]).lower()
 
 
 def asked_action(question: str) -> str | None:

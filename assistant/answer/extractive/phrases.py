@@ -10,6 +10,8 @@ around the question's verb; descriptions from its punctuation.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from assistant.answer.extractive.kinds import (
@@ -59,6 +61,34 @@ def headed_phrase(sentence: Parse, noun: str) -> Found | None:
             if found and " " in found.text:
                 return found
     return None
+
+
+def noun_kind(noun: str, sentences: Iterable[Parse]) -> QuestionKind:
+    """What kind of answer "which NOUN …?" wants, read from how the retrieved sentences use
+    the noun: the type of the names it is part of, titles or describes ("Yonhap news agency",
+    "President Gerald Ford", "the agency, the NIS"), the most frequent one. ``OTHER`` when
+    they tie no name to it ("Which face covering …?")."""
+    votes: Counter[str] = Counter()
+    for sentence in sentences:
+        for at in _nouns(sentence, noun):
+            tied = [at, *sentence.children(at, "appos")]
+            if sentence.dep(at) in ("compound", "appos"):
+                tied.append(sentence.head(at))
+            label = next((label for i in tied if (label := _entity_label(sentence, i))), "")
+            if label:
+                votes[label] += 1
+    if not votes:
+        return QuestionKind.OTHER
+    label = votes.most_common(1)[0][0]
+    return next((kind for kind, labels in _ANSWER_TYPES.items() if label in labels),
+                QuestionKind.OTHER)
+
+
+def _entity_label(sentence: Parse, at: int) -> str:
+    """The type of the entity the word at ``at`` is part of, or ""."""
+    token = sentence.tokens[at]
+    return next((e.label for e in sentence.entities
+                 if e.start <= token.start and token.end <= e.end), "")
 
 
 def unnamed(sentence: Parse, noun: str) -> bool:

@@ -10,6 +10,7 @@ from assistant.answer.extractive.phrases import (
     appositive,
     find_answer,
     headed_phrase,
+    noun_kind,
     object_phrase,
     opening_entity,
 )
@@ -60,6 +61,19 @@ def test_description_and_head_noun_phrases():
     assert headed_phrase(parsed("It came after Seoul’s intelligence agency alleged it."),
                          "agency").text == "Seoul’s intelligence agency"
     assert headed_phrase(parsed("The agency alleged it."), "agency") is None  # names nothing
+
+
+def test_the_kind_a_noun_asks_for_is_read_from_the_names_it_is_tied_to():
+    def kind(noun: str, *sentences: str) -> QuestionKind:
+        return noun_kind(noun, [parsed(s) for s in sentences])
+
+    assert kind("president", "He was nominated in 1975 by President Gerald Ford.") == \
+        QuestionKind.WHO
+    assert kind("agency", "The report came from the Yonhap News Agency on Monday.",
+                "The agency said so.") == QuestionKind.WHO
+    assert kind("airport", "The plane landed at Heathrow Airport in London.") == \
+        QuestionKind.WHERE
+    assert kind("covering", "The premier banned the face covering.") == QuestionKind.OTHER
     assert predicate_term("Who denied the deployment?") == "deny"
     assert predicate_term("Which agency reported the allegation?") == "report"
     assert predicate_term("What did North Korea deny?") is None  # not a subject question
