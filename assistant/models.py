@@ -106,7 +106,7 @@ class Token:
     ``[start, end)`` in the sentence's text, its part of speech (Penn Treebank: "VBD",
     "NNP", "MD"), its dependency relation ("nsubj", "dobj", "neg", "ROOT"), where its head
     is (``head`` tokens later, earlier when negative; 0 for a clause's root) and its lemma
-    (stored empty when it is the word itself in lower case, see ``lemma_of``)."""
+    (empty when it is the word itself in lower case, see ``Parse.lemma``)."""
 
     start: int
     end: int

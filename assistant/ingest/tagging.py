@@ -79,6 +79,7 @@ class SpacyTagger:
         self._worker = worker and (os.cpu_count() or 1) > 1
         self._process: subprocess.Popen | None = None
         self._io: ThreadPoolExecutor | None = None
+        self._pending: list[_Shared] = []  # calls whose batches the worker may still take
 
     def warm_up(self) -> None:
         if self._nlp is None:
@@ -99,6 +100,7 @@ class SpacyTagger:
                 stdout=subprocess.PIPE, text=True, encoding="utf-8")
             self._io = ThreadPoolExecutor(1, thread_name_prefix="tagging")
         shared = _Shared(texts, self.tag)
+        self._pending = [s for s in self._pending if s.left()] + [shared]
         first = shared.take(first=True)  # the worker's from the start: it always has a part
         return shared.fed(self._io.submit(self._feed_worker, shared, first))
 
@@ -127,6 +129,9 @@ class SpacyTagger:
 
     def close(self) -> None:
         if self._process is not None:
+            for shared in self._pending:  # an ingest that stopped early wants none of them
+                shared.cancel()
+            self._pending = []
             self._io.shutdown()
             with contextlib.suppress(OSError):  # a worker that died has closed its end
                 self._process.stdin.close()
@@ -168,6 +173,13 @@ class _Shared:
         with self._lock:
             return (self._left.pop(0) if first else self._left.pop()) if self._left else None
 
+    def left(self) -> bool:
+        return bool(self._left)
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._left.clear()
+
     def put(self, batch: int, tagged: list[Tagged]) -> None:
         self._done[batch] = tagged
 
@@ -202,7 +214,7 @@ def _serve() -> None:
 
 
 def to_json(tagged: Tagged) -> list:
-    """A sentence's tags as plain lists: the worker's replies, and Chroma's metadata."""
+    """A sentence's tags as plain lists, as the worker sends them."""
     return [[[e.start, e.end, e.label, int(e.counted)] for e in tagged.entities],
             [[t.start, t.end, t.tag, t.dep, t.head, t.lemma] for t in tagged.tokens]]
 
@@ -228,20 +240,25 @@ def _counts(entity) -> bool:
     return any(t.like_num for t in entity[:-1]) and last.is_lower and not last.like_num
 
 
+_IMPORTING = threading.Lock()
+
+
 def _import_spacy():
     """spaCy without PyTorch. Its maths library imports torch whenever it can, which costs
     seconds and hundreds of megabytes in every process that asks or ingests, and the pipeline
     never uses it; so torch is hidden while spaCy is imported (unless it is loaded already)."""
-    if "torch" in sys.modules:
-        import spacy
+    with _IMPORTING:
+        if "torch" in sys.modules or "spacy" in sys.modules:
+            import spacy
 
+            return spacy
+        sys.modules["torch"] = None  # "import torch" now fails at once
+        try:
+            import spacy
+        finally:
+            if sys.modules.get("torch", 0) is None:
+                del sys.modules["torch"]
         return spacy
-    sys.modules["torch"] = None  # "import torch" now fails at once
-    try:
-        import spacy
-    finally:
-        del sys.modules["torch"]
-    return spacy
 
 
 def load_pipeline():

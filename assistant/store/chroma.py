@@ -143,7 +143,7 @@ class ChromaStore:
 
     def put_articles(self, chunks: list[Chunk], chunk_vectors: np.ndarray,
                      sentences: list[Sentence], sentence_vectors: np.ndarray,
-                     sentence_tokens: Sequence[tuple[Token, ...]] | None = None) -> None:
+                     sentence_tokens: Sequence[tuple[Token, ...]]) -> None:
         """Write the chunks and sentences of any number of articles; each Chroma write has a
         fixed cost, so ingest writes many articles at once. The sentence vectors and parses
         are written first: an article whose chunks are stored always has them."""
@@ -160,7 +160,7 @@ class ChromaStore:
         self.vectors.delete(doc_ids)
 
     def articles_without_vectors(self, doc_ids: list[str]) -> list[str]:
-        """Those of ``doc_ids`` whose sentence vectors are not stored."""
+        """Those of ``doc_ids`` whose sentence vectors or parses are not stored."""
         stored = self.vectors.stems()
         return [doc_id for doc_id in doc_ids if file_stem(doc_id) not in stored]
 

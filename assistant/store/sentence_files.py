@@ -22,6 +22,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import astuple
 from pathlib import Path
 
 import numpy as np
@@ -50,8 +51,10 @@ class SentenceFiles:
         return self.folder / f"{file_stem(doc_id)}{suffix}"
 
     def _replace(self, path: Path, data: bytes) -> None:
-        """Write ``data`` to a temporary file and rename it to ``path``."""
-        handle, temporary = tempfile.mkstemp(prefix=".", suffix=path.suffix, dir=self.folder)
+        """Write ``data`` to a temporary file (named like ``path``, so ``keep_only`` sweeps
+        it if the write is killed) and rename it to ``path``."""
+        suffix = PARSES if path.name.endswith(PARSES) else SUFFIX
+        handle, temporary = tempfile.mkstemp(prefix=".", suffix=suffix, dir=self.folder)
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
@@ -61,22 +64,18 @@ class SentenceFiles:
             raise
 
     def write(self, sentences: list[Sentence], vectors: np.ndarray,
-              tokens: Sequence[tuple[Token, ...]] | None = None) -> None:
-        """Store the vectors (and parses, one per sentence, when given) of any number of
-        articles' sentences, replacing what each article had."""
+              tokens: Sequence[tuple[Token, ...]]) -> None:
+        """Store the vectors and parses (one of each per sentence) of any number of articles'
+        sentences, replacing what each article had."""
         self.folder.mkdir(parents=True, exist_ok=True)
         rows: dict[str, list[int]] = {}
         for row, sentence in enumerate(sentences):
             rows.setdefault(sentence.doc_id, []).append(row)
         for doc_id, own in rows.items():
-            if tokens is not None:
-                parses = {sentences[row].sentence_id: [[t.start, t.end, t.tag, t.dep, t.head,
-                                                        t.lemma] for t in tokens[row]]
-                          for row in own}
-                self._replace(self._path(doc_id, PARSES), json.dumps(
-                    parses, separators=(",", ":")).encode("utf-8"))
-            else:
-                self._path(doc_id, PARSES).unlink(missing_ok=True)
+            parses = {sentences[row].sentence_id: [list(astuple(t)) for t in tokens[row]]
+                      for row in own}
+            self._replace(self._path(doc_id, PARSES),
+                          json.dumps(parses, separators=(",", ":")).encode("utf-8"))
             records = np.empty(len(own), dtype=[("id", _ID), ("vector", "<f2",
                                                               (vectors.shape[1],))])
             records["id"] = [sentences[row].sentence_id.encode("ascii") for row in own]
@@ -112,7 +111,7 @@ class SentenceFiles:
 
     def read_tokens(self, sentences: Iterable[Sentence]) -> dict[str, tuple[Token, ...]]:
         """The stored parses of these sentences, by sentence id; a sentence whose article
-        has none stored is left out (it is answered from its words and entities alone)."""
+        has none readable is left out (it is answered from its words and entities alone)."""
         wanted: dict[str, set[str]] = {}
         for sentence in sentences:
             wanted.setdefault(sentence.doc_id, set()).add(sentence.sentence_id)
@@ -121,14 +120,14 @@ class SentenceFiles:
             path = self._path(doc_id, PARSES)
             try:
                 parses = json.loads(path.read_bytes())
+                found.update({sentence_id: tuple(Token(*row) for row in parses[sentence_id])
+                              for sentence_id in ids & parses.keys()})
             except FileNotFoundError:
                 continue
-            except (OSError, ValueError) as error:
-                log.warning("unreadable sentence parses %s (%s); delete the file and run "
+            except (OSError, ValueError, TypeError, AttributeError) as error:
+                # Damaged, or not a parse file: answer without it, and say how to mend it.
+                log.warning("unreadable sentence parses %s (%s); delete it and run "
                             "`assistant ingest` to parse its article again", path, error)
-                continue
-            for sentence_id in ids & parses.keys():
-                found[sentence_id] = tuple(Token(*t) for t in parses[sentence_id])
         return found
 
     def delete(self, doc_ids: Iterable[str]) -> None:
@@ -137,9 +136,13 @@ class SentenceFiles:
             self._path(doc_id).unlink(missing_ok=True)
 
     def stems(self) -> set[str]:
-        """The file stems present: one per stored article (see ``file_stem``)."""
-        return {p.name.removesuffix(SUFFIX) for p in self._files()
-                if not p.name.startswith(".")}
+        """The file stems of the articles stored whole, with vectors and parses (see
+        ``file_stem``): an article missing either is embedded and parsed again at ingest."""
+        def present(suffix: str) -> set[str]:
+            return {p.name.removesuffix(suffix) for p in self._files(suffix)
+                    if not p.name.startswith(".")}
+
+        return present(SUFFIX) & present(PARSES)
 
     def keep_only(self, stems: set[str]) -> None:
         """Delete every file but those of ``stems``, with what a killed write left behind."""

@@ -47,7 +47,10 @@ class Parse:
         return self.tokens[i].dep
 
     def head(self, i: int) -> int:
-        return i + self.tokens[i].head
+        """Where ``i``'s head is; ``i`` itself for a root (or a head outside the sentence,
+        which only a damaged parse file could hold)."""
+        head = i + self.tokens[i].head
+        return head if 0 <= head < len(self.tokens) else i
 
     def is_verb(self, i: int) -> bool:
         return self.tokens[i].tag.startswith("VB")
@@ -59,7 +62,7 @@ class Parse:
     def _children(self) -> list[list[int]]:
         children: list[list[int]] = [[] for _ in self.tokens]
         for i in range(len(self.tokens)):
-            if (head := self.head(i)) != i and 0 <= head < len(self.tokens):
+            if (head := self.head(i)) != i:
                 children[head].append(i)
         return children
 

@@ -19,6 +19,13 @@ from assistant.ingest.tagging import (
 from assistant.models import Chunk, Entity, Sentence, Span, Tagged, Token
 
 
+def with_worker() -> SpacyTagger:
+    """A tagger that hands large calls to a worker process, whatever the machine's cores."""
+    tagger = SpacyTagger()
+    tagger._worker = True
+    return tagger
+
+
 def test_the_real_pipeline_types_names_places_times_and_counts():
     sentence = ("Egypt's President Abdel Fattah al-Sisi announced three days of national "
                 "mourning on 26 February 2020, and 1,500 people gathered in Cairo.")
@@ -45,7 +52,7 @@ def test_the_real_pipeline_parses_each_word():
 
 def test_large_batches_are_tagged_alike_by_a_worker_process_beside_the_caller():
     texts = [f"In 20{n % 30:02d}, {n} people met Ban Ki-moon in Geneva." for n in range(WORKER_MIN)]
-    with SpacyTagger() as tagger:
+    with with_worker() as tagger:
         pending = tagger.submit(texts)
         assert tagger._process is not None  # tagging runs in a child process
         found = pending.result()
@@ -60,7 +67,7 @@ def test_large_batches_are_tagged_alike_by_a_worker_process_beside_the_caller():
 def test_the_caller_tags_from_the_back_while_the_worker_tags_from_the_front(monkeypatch):
     texts = [f"In 20{n % 30:02d}, {n} people met Ban Ki-moon in Geneva." for n in range(320)]
     expected = SpacyTagger(worker=False).tag(texts)
-    with SpacyTagger() as tagger:
+    with with_worker() as tagger:
         asked = {"worker": [], "caller": []}
         ask_worker, tag = tagger._ask_worker, tagger.tag
 

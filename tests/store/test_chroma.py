@@ -12,7 +12,7 @@ from assistant.app import build_store
 from assistant.models import Chunk, Sentence, Span
 from assistant.store.chroma import ChromaStore, StoreError
 from assistant.store.sentence_files import SentenceFiles
-from tests.support import FakeEmbedder
+from tests.support import FakeEmbedder, unparsed
 
 TEXT = "North Korea denied sending troops. Seoul said 1,500 troops went."
 SPANS = (Span(0, 34), Span(35, 64))
@@ -31,10 +31,10 @@ def test_an_article_round_trips_and_is_found_by_its_vector(backend):
     store.reset()
     chunks, sentences = stored_article("a.txt", embedder)
     vectors = embedder.embed([s.text for s in sentences])
-    store.put_articles(chunks, embedder.embed([TEXT]), sentences, vectors)
+    store.put_articles(chunks, embedder.embed([TEXT]), sentences, vectors, unparsed(sentences))
     other, other_sentences = stored_article("b.txt", embedder)
     store.put_articles(other, -embedder.embed([TEXT]), other_sentences,
-                      embedder.embed([s.text for s in other_sentences]))
+                       embedder.embed([s.text for s in other_sentences]), unparsed(other_sentences))
     assert store.count() == 2 and store.chunk_counts_by_article() == {"a.txt": 1, "b.txt": 1}
     assert store.all_chunks()[0] == chunks[0]
     assert store.nearest_chunks(embedder.embed([TEXT])[0], 1) == ["c-a.txt"]
@@ -57,7 +57,7 @@ def test_many_articles_are_written_and_deleted_in_one_call_each(backend):
     chunks = [c for article_chunks, _ in articles for c in article_chunks]
     sentences = [s for _, article_sentences in articles for s in article_sentences]
     store.put_articles(chunks, embedder.embed([c.text for c in chunks]), sentences,
-                       embedder.embed([s.text for s in sentences]))
+                       embedder.embed([s.text for s in sentences]), unparsed(sentences))
     assert store.chunk_counts_by_article() == {"0.txt": 1, "1.txt": 1, "2.txt": 1}
     store.delete_articles(["0.txt", "2.txt"])
     assert store.chunk_counts_by_article() == {"1.txt": 1}
@@ -72,7 +72,7 @@ def test_a_reset_drops_the_sentence_vectors_and_strays_are_swept(backend):
     for doc_id in ("a.txt", "b.txt"):
         chunks, sentences = stored_article(doc_id, embedder)
         store.put_articles(chunks, embedder.embed([TEXT]), sentences,
-                           embedder.embed([s.text for s in sentences]))
+                           embedder.embed([s.text for s in sentences]), unparsed(sentences))
     leftover = store.vectors.folder / ".half-written.npy"
     leftover.write_bytes(b"\x93NUMPY")
     store.keep_vectors_of(["b.txt"])

@@ -3,10 +3,13 @@ removed."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from assistant.models import Sentence, Span, Token
 from assistant.store.sentence_files import SentenceFiles, file_stem
+from tests.support import unparsed
 
 
 def sentences_of(doc_id: str, texts: list[str]) -> list[Sentence]:
@@ -27,7 +30,7 @@ def test_vectors_of_many_articles_round_trip_in_float16(tmp_path):
     first = sentences_of("world/2024/korea.txt", ["North Korea denied it.", "Seoul said so."])
     second = sentences_of("records.jsonl#a2", ["A second article."])
     written = vectors(3, seed=1)
-    files.write(first + second, written)
+    files.write(first + second, written, unparsed(first + second))
     found = files.read([second[0], first[1]])
     assert list(found) == [second[0].sentence_id, first[1].sentence_id]
     assert found[first[1].sentence_id].dtype == np.float32
@@ -39,9 +42,9 @@ def test_vectors_of_many_articles_round_trip_in_float16(tmp_path):
 def test_rewriting_an_article_replaces_all_it_had(tmp_path):
     files = SentenceFiles(tmp_path)
     old = sentences_of("a.txt", ["One.", "Two.", "Three."])
-    files.write(old, vectors(3, seed=2))
+    files.write(old, vectors(3, seed=2), unparsed(old))
     new = sentences_of("a.txt", ["One.", "Two, changed."])
-    files.write(new, vectors(2, seed=3))
+    files.write(new, vectors(2, seed=3), unparsed(new))
     assert set(files.read(old + new)) == {s.sentence_id for s in new}
 
 
@@ -49,21 +52,22 @@ def test_absent_articles_are_left_out_and_deletes_are_quiet(tmp_path):
     files = SentenceFiles(tmp_path / "not-yet")
     kept, gone = sentences_of("kept.txt", ["Kept."]), sentences_of("gone.txt", ["Gone."])
     assert files.read(kept) == {} and files.stems() == set()
-    files.write(kept + gone, vectors(2, seed=4))
+    files.write(kept + gone, vectors(2, seed=4), unparsed(kept + gone))
     files.delete(["gone.txt", "never-stored.txt"])
     assert set(files.read(kept + gone)) == {kept[0].sentence_id}
 
 
 def test_keep_only_sweeps_other_articles_and_unfinished_writes(tmp_path):
     files = SentenceFiles(tmp_path)
-    files.write(sentences_of("a.txt", ["A."]) + sentences_of("b.txt", ["B."]), vectors(2, 5))
+    both = sentences_of("a.txt", ["A."]) + sentences_of("b.txt", ["B."])
+    files.write(both, vectors(2, 5), unparsed(both))
     (tmp_path / ".tmp-killed.npy").write_bytes(b"\x93NUMPY")
     (tmp_path / "notes.txt").write_text("not ours")
     files.write(sentences_of("c.txt", ["C."]), vectors(1, 5), [(Token(0, 1, "NNP", "ROOT", 0),)])
     (tmp_path / ".tmp-killed.parse.json").write_text("{")
     files.keep_only({file_stem("b.txt")})
-    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{file_stem('b.txt')}.npy",
-                                                          "notes.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"{file_stem('b.txt')}.npy", f"{file_stem('b.txt')}.parse.json", "notes.txt"]
     files.clear()
     assert not tmp_path.exists()
 
@@ -71,7 +75,7 @@ def test_keep_only_sweeps_other_articles_and_unfinished_writes(tmp_path):
 def test_a_damaged_file_is_passed_over_with_one_warning(tmp_path, caplog):
     files = SentenceFiles(tmp_path)
     damaged, kept = sentences_of("damaged.txt", ["Damaged."]), sentences_of("kept.txt", ["K."])
-    files.write(damaged + kept, vectors(2, seed=6))
+    files.write(damaged + kept, vectors(2, seed=6), unparsed(damaged + kept))
     (tmp_path / f"{file_stem('damaged.txt')}.npy").write_bytes(b"\x93NUMPY cut short")
     assert set(files.read(damaged + kept)) == {kept[0].sentence_id}
     [record] = [r for r in caplog.records if r.name == "assistant.store.sentence_files"]
@@ -81,7 +85,7 @@ def test_a_damaged_file_is_passed_over_with_one_warning(tmp_path, caplog):
 def test_a_file_of_another_layout_is_passed_over_like_a_damaged_one(tmp_path, caplog):
     files = SentenceFiles(tmp_path)
     other, kept = sentences_of("other.txt", ["Other."]), sentences_of("kept.txt", ["K."])
-    files.write(other + kept, vectors(2, seed=7))
+    files.write(other + kept, vectors(2, seed=7), unparsed(other + kept))
     np.save(tmp_path / f"{file_stem('other.txt')}.npy", np.zeros((1, 384), dtype=np.float32))
     assert set(files.read(other + kept)) == {kept[0].sentence_id}
     [record] = [r for r in caplog.records if r.name == "assistant.store.sentence_files"]
@@ -98,12 +102,14 @@ def test_parses_are_kept_per_sentence_beside_the_vectors(tmp_path, caplog):
     files.write(korea + other, vectors(3, seed=8), parses)
     found = files.read_tokens([korea[1], other[0]])
     assert found == {korea[1].sentence_id: parses[1], other[0].sentence_id: parses[2]}
-    files.write(korea, vectors(2, seed=9))  # rewritten without parses: none are left
-    assert files.read_tokens(korea) == {}
-    files.write(other, vectors(1, seed=9), parses[2:])
-    (tmp_path / f"{file_stem('other.txt')}.parse.json").write_text('{"cut')
-    assert files.read_tokens(other) == {}
-    [record] = [r for r in caplog.records if r.name == "assistant.store.sentence_files"]
-    assert "unreadable sentence parses" in record.message and "\n" not in record.message
-    files.delete(["other.txt"])
-    assert list(tmp_path.iterdir()) == [tmp_path / f"{file_stem('korea.txt')}.npy"]
+    for damage in ('{"cut', '["a list"]', json.dumps({other[0].sentence_id: [[1, 2]]})):
+        (tmp_path / f"{file_stem('other.txt')}.parse.json").write_text(damage)
+        assert files.read_tokens(other + korea[:1]) == {korea[0].sentence_id: parses[0]}
+    records = [r for r in caplog.records if r.name == "assistant.store.sentence_files"]
+    assert len(records) == 3
+    assert all("unreadable sentence parses" in r.message and "\n" not in r.message
+               for r in records)
+    (tmp_path / f"{file_stem('other.txt')}.parse.json").unlink()
+    assert files.stems() == {file_stem("korea.txt")}  # vectors without parses: not stored
+    files.delete(["other.txt", "korea.txt"])
+    assert list(tmp_path.iterdir()) == []

@@ -3,8 +3,8 @@ object of a verb, the actor of an action, or the description of a person.
 
 Names, numbers, times and places are the entities the NLP pipeline found in the sentence at
 ingest (``Entity``, offsets into the sentence's text here), so a short answer is of the asked
-type or absent. Objects and actors are read from the sentence's parse (also made at ingest)
-around the question's verb; descriptions from its punctuation.
+type or absent. Objects, actors, descriptions (appositives) and the edges of a phrase are
+read from the sentence's parse, also made at ingest.
 """
 
 from __future__ import annotations
@@ -256,6 +256,9 @@ def _trim(sentence: Parse, start: int, end: int) -> Found | None:
     """The phrase at ``[start, end)`` without the words that open a phrase without naming
     anything ("According to …", "the …") or close it (a comma, a full stop, a possessive
     "’s"); a full stop inside a word stays ("U.S.")."""
+    if not sentence.tokens:  # a sentence stored without its parse: trim by characters
+        text = sentence.text[start:end].rstrip(".,;:’'")
+        return Found(text, start, start + len(text)) if text.strip() else None
     inside = [i for i, t in enumerate(sentence.tokens) if start <= t.start and t.end <= end]
     while inside and sentence.tag(inside[0]) in _LEADING:
         inside.pop(0)

@@ -52,6 +52,16 @@ def test_typed_phrases_are_the_sentences_entities_of_the_asked_type():
     assert typed(QuestionKind.HOW_MANY, "It happened on Monday in Seoul.", "How many?") is None
 
 
+def test_a_sentence_stored_without_its_parse_still_gives_its_entities():
+    sentence = "About 1,500 troops arrived on 3 June in Seoul."
+    bare = Parse(sentence, (), tags_of(sentence).entities)  # a parse file lost or damaged
+    found = {kind: find_answer(kind, bare, set(terms("What happened?")))
+             for kind in (QuestionKind.WHEN, QuestionKind.WHERE, QuestionKind.HOW_MANY)}
+    assert {kind: f.text for kind, f in found.items() if f} == {
+        QuestionKind.WHEN: "3 June", QuestionKind.WHERE: "Seoul",
+        QuestionKind.HOW_MANY: "About 1,500"}
+
+
 def test_description_and_head_noun_phrases():
     sentence = ("U.S. Ambassador to the United Nations, Robert Wood, spoke before the Security "
                 "Council.")
