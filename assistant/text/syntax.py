@@ -126,8 +126,8 @@ _PIPELINE: list = []
 
 def parse_question(text: str) -> Parse:
     """A question's parse, by the pipeline that parsed the articles (loaded on first use;
-    ``warm_up`` loads it ahead). The last few hundred questions are kept: one question is
-    read by several stages."""
+    ``warm_up`` loads it ahead). Parses are kept, up to 512 questions and then all dropped at
+    once: one question is read by several stages."""
     found = _PARSED.get(text)
     if found is not None:
         return found
