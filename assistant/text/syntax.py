@@ -15,7 +15,6 @@ from functools import cached_property
 
 from assistant.models import Entity, Token
 
-SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj"})
 OBJECTS = frozenset({"dobj", "obj", "dative", "attr", "oprd"})
 # Dependents that are not part of the phrase a word names: a clause about it, an aside.
 _ASIDES = frozenset({"relcl", "acl", "advcl", "appos", "punct", "cc", "conj", "parataxis"})

@@ -30,7 +30,7 @@ from assistant.answer.extractive.kinds import (
 )
 from assistant.answer.extractive.phrases import find_answer
 from assistant.evidence import EvidenceSentence
-from assistant.models import Entity, Passage
+from assistant.models import Passage
 from assistant.text.lexical import STOPWORDS, terms, words
 from assistant.text.names import key_names
 from assistant.text.synonyms import SynonymMatcher
@@ -76,10 +76,6 @@ class Candidate:
     @property
     def start(self) -> int:
         return self.evidence.start
-
-    @property
-    def entities(self) -> tuple[Entity, ...]:
-        return self.evidence.entities
 
     @property
     def parse(self) -> Parse:
