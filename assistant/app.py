@@ -16,6 +16,7 @@ from typing import Any
 from assistant.answer.base import Answerer, Question, Retrieval
 from assistant.answer.extractive.answerer import ExtractiveAnswerer
 from assistant.answer.extractive.confidence import ConfidenceModel
+from assistant.answer.extractive.kinds import NounKinds, QuestionKinds
 from assistant.answer.extractive.scoring import SupportScorer
 from assistant.evidence import SentenceTokens, SentenceVectors
 from assistant.ingest.manifest import fingerprint
@@ -132,7 +133,7 @@ def build_answerers(settings: Settings, prompts: Prompts, embedder: Embedder,
     exact = embedder.embed if settings.embedding_backend == EmbeddingBackend.ONNX_INT8 else None
     extractive = ExtractiveAnswerer(
         prompts, SupportScorer(statistics.idf, synonyms, exact, settings.min_support),
-        sentence_vectors, sentence_tokens,
+        sentence_vectors, sentence_tokens, QuestionKinds(NounKinds.load(), synonyms.word_vectors),
         known_term=statistics.__contains__, confidence=confidence or ConfidenceModel.load(),
         min_support=settings.min_support, max_sentences=settings.max_answer_sentences)
     answerers: dict[AnswerMode, Answerer] = {AnswerMode.EXTRACTIVE: extractive}

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.answer.extractive.kinds import NounKinds, QuestionKinds
 from assistant.answer.written.check import Sources
 from assistant.evidence import EvidenceSentence, evidence_sentences, with_parses
 from assistant.ingest.tagging import SpacyTagger, completed, with_entities
@@ -107,6 +108,12 @@ class FakeEmbedder:
     @property
     def texts_embedded(self) -> int:
         return sum(len(batch) for batch in self.calls)
+
+
+def untyped_nouns() -> QuestionKinds:
+    """Question kinds without word vectors: a question word names the kind, an asked noun
+    is left to the coverage (as with ``SynonymMatcher(None)``)."""
+    return QuestionKinds(NounKinds.load(), None)
 
 
 def free_port() -> int:

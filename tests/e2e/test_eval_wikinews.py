@@ -68,6 +68,27 @@ def test_the_confidence_model_trains_from_the_repository_data(index_dir, tmp_pat
     assert model.coefficients == tuple(json.loads(done.stdout)["coefficients"])
 
 
+def test_the_noun_kind_model_trains_from_the_repository_data(tmp_path):
+    """The noun-kind training script on a sample of SQuAD paragraphs (the full run takes
+    two minutes): it writes a model that loads, with its data and its accuracy recorded."""
+    import subprocess
+    import sys
+
+    from assistant.answer.extractive.kinds import NounKinds
+
+    out = tmp_path / "noun_kinds.json"
+    done = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "training" / "train_noun_kinds.py"),
+         "--paragraphs", "60", "--out", str(out)], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    data = json.loads(out.read_text())
+    assert 0 < data["data"]["squad"]["train_questions"] < 200
+    assert data["data"]["wikinews_dev"]["questions"] > 20
+    assert data["measured"]["wikinews-dev"]["accuracy"] is not None
+    model = NounKinds.load(out)
+    assert model.coefficients.shape == (len(data["classes"]), 384)
+
+
 def test_a_follow_up_is_answered_from_the_article_the_conversation_is_about(
         index_dir, real_query_embedder):
     """Over 239 articles, "How old is she?" after an answer about Greta Thunberg gives her

@@ -20,10 +20,10 @@ from assistant.answer.extractive.confidence import ConfidenceModel, Signals
 from assistant.answer.extractive.kinds import (
     STRICT_KINDS,
     QuestionKind,
+    QuestionKinds,
     asked_noun,
     described_name,
     predicate_term,
-    question_type,
 )
 from assistant.answer.extractive.phrases import (
     actor_phrase,
@@ -53,9 +53,10 @@ class ExtractiveAnswerer:
 
     def __init__(self, prompts: Prompts, scorer: SupportScorer,
                  sentence_vectors: SentenceVectors, sentence_tokens: SentenceTokens,
-                 known_term: Callable[[str], bool], confidence: ConfidenceModel,
-                 min_support: float, max_sentences: int) -> None:
+                 kinds: QuestionKinds, known_term: Callable[[str], bool],
+                 confidence: ConfidenceModel, min_support: float, max_sentences: int) -> None:
         self.prompts = prompts
+        self.kinds = kinds
         self.scorer = scorer
         self.sentence_vectors = sentence_vectors
         self.sentence_tokens = sentence_tokens
@@ -115,7 +116,7 @@ class ExtractiveAnswerer:
         if not candidates:
             return self.refusal()
         missing = self._missing_names(resolved.question, candidates)
-        kind = question_type(resolved.question)
+        kind = self.kinds.kind(resolved.question)
         noun = asked_noun(resolved.question)
         if kind == QuestionKind.OTHER and noun:
             kind = noun_kind(noun, (c.parse for c in candidates))
@@ -127,8 +128,9 @@ class ExtractiveAnswerer:
         if kind in STRICT_KINDS:
             # A count or a date is only answered by a sentence that gives one (of the thing
             # counted: "two countries" is no answer to "how many troops").
+            amount = self.kinds.wants_amount(resolved.question)
             giving = [c for c in scored
-                      if self.scorer.gives(kind, c, resolved.question, own_terms)]
+                      if self.scorer.gives(kind, c, resolved.question, own_terms, amount)]
         ranked = sorted(giving or scored, key=lambda c: -c.support)
         # The sentence quoted: the best in its article's context; of sentences level with it
         # (within what the scores can tell apart), the one that says the most by itself,

@@ -1,16 +1,23 @@
-"""What kind of answer a question wants, read from the question's form.
+"""What kind of answer a question wants, read from the question's parse.
 
-"Who" wants a name, "how many" a number, "when" a time, "where" a place; "which agency …"
-wants a phrase headed by "agency". The answerer prefers sentences that hold such a phrase and
+"Who" wants a name, "how many" a number, "when" a time, "where" a place; "what year …" a
+time too and "which agency …" a name, by a small trained model over the asked noun's word
+vector (``NounKinds``); a noun it leaves untyped is typed by how the coverage uses it
+(``phrases.noun_kind``). The answerer prefers sentences that hold such a phrase and
 leads its answer with it (see ``phrases``).
 """
 
 from __future__ import annotations
 
-import re
+import json
+from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
-from assistant.text.lexical import STOPWORDS, stem, words
+import numpy as np
+
+from assistant.text.lexical import STOPWORDS, stem
+from assistant.text.synonyms import WordVectors
 from assistant.text.syntax import Parse, parse_question
 
 
@@ -25,17 +32,102 @@ class QuestionKind(StrEnum):
 STRICT_KINDS = frozenset({QuestionKind.HOW_MANY, QuestionKind.WHEN})  # only a sentence holding
 # a count or a date answers these
 
-def question_type(question: str) -> QuestionKind:
-    lowered = " ".join(words(question))
-    if re.search(r"\bhow (many|much)\b|\bwhat (number|percentage|share)\b", lowered):
-        return QuestionKind.HOW_MANY
-    if re.search(r"\bwhen\b|\bwhat (day|date|year|month|time)\b", lowered):
-        return QuestionKind.WHEN
-    if re.search(r"\bwhere\b|\bwhat (place|region|city|location)\b", lowered):
-        return QuestionKind.WHERE
-    if re.search(r"\b(who|whom|whose)\b", lowered):
-        return QuestionKind.WHO
-    return QuestionKind.OTHER  # "which agency …": see ``phrases.noun_kind``
+KINDS_FILE = Path(__file__).with_name("noun_kinds.json")
+AMOUNT = "amount"  # an answer class: "how much", answered by money or a share
+# The question words that say themselves what kind of answer they want: the kinds are
+# defined by them. "What/which NOUN …" is typed by its noun (``NounKinds``). The first
+# question word is the one asked: "when" in "Why was he there when …?" is not.
+_NAMED_KINDS = {"who": QuestionKind.WHO.value, "whom": QuestionKind.WHO.value,
+                "whose": QuestionKind.WHO.value, "when": QuestionKind.WHEN.value,
+                "where": QuestionKind.WHERE.value, "how many": QuestionKind.HOW_MANY.value,
+                "how much": AMOUNT}
+
+
+class KindModelError(ValueError):
+    """The noun-kind model is missing or does not fit the word vectors; the message says
+    which."""
+
+
+@dataclass(frozen=True)
+class NounKinds:
+    """What kind of answer "what/which NOUN …" wants, from the noun's word vector: a
+    multinomial logistic regression fitted by ``training/train_noun_kinds.py`` on SQuAD 2.0
+    and the Wikinews dev split, whose answers the NLP pipeline typed ("what year" → when,
+    "which province" → where, "which agency" → who, "what percentage" → amount, "what
+    cause" → other). ``noun_kinds.json`` holds its weights."""
+
+    classes: tuple[str, ...]
+    coefficients: np.ndarray  # one row per class, one column per word-vector dimension
+    intercepts: np.ndarray
+
+    @classmethod
+    def load(cls, path: Path = KINDS_FILE) -> NounKinds:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            model = cls(tuple(data["classes"]), np.asarray(data["coefficients"], np.float32),
+                        np.asarray(data["intercepts"], np.float32))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise KindModelError(f"cannot read the noun-kind model {path}: {error}; run "
+                                 "training/train_noun_kinds.py to make it") from None
+        known = {k.value for k in QuestionKind} | {AMOUNT}
+        if not set(model.classes) <= known or model.coefficients.ndim != 2 or \
+                model.coefficients.shape[0] != len(model.classes) or \
+                model.intercepts.shape != (len(model.classes),):
+            raise KindModelError(f"{path} does not hold a noun-kind model over "
+                                 f"{', '.join(sorted(known))}")
+        return model
+
+    def predict(self, vector: np.ndarray) -> str:
+        if vector.shape != (self.coefficients.shape[1],):
+            raise KindModelError(f"the noun-kind model was fitted on {self.coefficients.shape[1]}"
+                                 f"-dimensional word vectors, not {vector.shape[-1]}; run "
+                                 "training/train_noun_kinds.py again")
+        return self.classes[int(np.argmax(self.coefficients @ vector + self.intercepts))]
+
+
+def named_kind(parse: Parse) -> str | None:
+    """The kind a question word names ("who", "when", "where", "how many", "how much"; "how"
+    with an adjective or adverb asks for a measure, a number: "how old", "how long"), or
+    None when the question word leaves it to the rest of the question."""
+    asked = _asked(parse)
+    if asked is None:
+        return None
+    at = asked[0]
+    word = parse.lemma(at).lower()
+    if word == "how" and at + 1 < len(parse):
+        word = f"how {parse.lemma(at + 1).lower()}"
+        if word not in _NAMED_KINDS and parse.tag(at + 1)[:2] in ("JJ", "RB"):
+            return QuestionKind.HOW_MANY.value  # a degree: "how old", "how long", "how far"
+    return _NAMED_KINDS.get(word)
+
+
+class QuestionKinds:
+    """The type of answer each question wants: the one its question word names, else the
+    one its asked noun calls for ("what *year* …", "which *agency* …", typed by
+    ``NounKinds`` over the noun's word vector), else other. Without word vectors, nouns are
+    not typed."""
+
+    def __init__(self, nouns: NounKinds, word_vectors: WordVectors | None) -> None:
+        self.nouns = nouns
+        self.word_vectors = word_vectors
+
+    def answer_class(self, question: str) -> str:
+        named = named_kind(parse_question(question))
+        if named is not None:
+            return named
+        noun = asked_noun(question)
+        if noun is None or self.word_vectors is None:
+            return QuestionKind.OTHER.value
+        return self.nouns.predict(self.word_vectors([noun])[0])
+
+    def kind(self, question: str) -> QuestionKind:
+        """Who, when, where, how many (or how much), or other."""
+        found = self.answer_class(question)
+        return QuestionKind.HOW_MANY if found == AMOUNT else QuestionKind(found)
+
+    def wants_amount(self, question: str) -> bool:
+        """Whether the question asks how much (money, a share), not how many of a thing."""
+        return self.answer_class(question) == AMOUNT
 
 
 PREDICATE_WEIGHT = 2.0
@@ -113,9 +205,12 @@ def asked_action(question: str) -> str | None:
 
 def described_name(question: str) -> str | None:
     """The name in "Who is Robert Wood?", whose description (an appositive) is the answer."""
-    match = re.match(r"\s*who\s+(?:is|was|are|were)\s+(.+?)[\s?.!]*$", question, re.IGNORECASE)
-    return match.group(1) if match and match.group(1)[:1].isupper() else None
-
+    parse = parse_question(question)
+    content = [i for i in range(len(parse)) if parse.tag(i)[:1].isalpha()]
+    if len(content) < 3 or content[:2] != [0, 1] or parse.lemma(0).lower() != "who" or \
+            parse.lemma(1) != "be" or parse.tag(2) not in ("NNP", "NNPS"):
+        return None
+    return parse.text[parse.tokens[2].start:parse.tokens[content[-1]].end]
 
 
 def is_object_question(question: str) -> bool:

@@ -16,7 +16,6 @@ Robert Wood?") has no asked fact to choose by, and is scored on own words alone.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -38,7 +37,6 @@ from assistant.text.syntax import Parse
 
 _TYPE_PENALTY = 0.75
 _AMOUNTS = frozenset({"MONEY", "PERCENT"})  # entity types that measure, not count
-_HOW_MUCH = re.compile(r"\bhow\s+much\b", re.IGNORECASE)
 _CONTEXT_WEIGHT = 0.15
 _DENSE_WEIGHT = 0.45
 _COUNTED_MATCH = 0.45  # how close a number's noun must be to the noun the question counts
@@ -197,13 +195,14 @@ class SupportScorer:
         return bool(self.synonyms.matches(question, {term}, [text])[0])
 
     def gives(self, kind: QuestionKind, candidate: Candidate, question: str,
-              own: set[str]) -> bool:
+              own: set[str], amount: bool = False) -> bool:
         """Whether the sentence holds a phrase of the wanted kind; for a count, a count of
-        the thing asked about ("two countries" is no answer to "how many troops")."""
+        the thing asked about ("two countries" is no answer to "how many troops"). For an
+        ``amount`` ("how much …"), money or a share answers whatever it measures."""
         found = find_answer(kind, candidate.parse, own)
         if found is None or kind != QuestionKind.HOW_MANY:
             return found is not None
-        if found.label in _AMOUNTS and _HOW_MUCH.search(question):
+        if found.label in _AMOUNTS and amount:
             return True  # "How much bond was posted?": "$2 million" is the amount, of bail
         counted = counted_noun(question)
         phrase = [w for w in words(found.text) if w.isalpha() and w not in STOPWORDS]

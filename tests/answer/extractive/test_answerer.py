@@ -18,7 +18,14 @@ from assistant.retrieval.followup import ResolvedQuestion
 from assistant.text.rarity import TermRarity
 from assistant.text.sentences import split_sentences
 from assistant.text.synonyms import SynonymMatcher
-from tests.support import MADE_UP_ARTICLES, PROJECT_ROOT, FakeEmbedder, parse_sentences, tagged
+from tests.support import (
+    MADE_UP_ARTICLES,
+    PROJECT_ROOT,
+    FakeEmbedder,
+    parse_sentences,
+    tagged,
+    untyped_nouns,
+)
 
 PROMPTS = Prompts(PROJECT_ROOT / "prompts")
 REFUSAL = PROMPTS.render("refusal")
@@ -65,7 +72,8 @@ def sentence_vectors(sentences: list[Sentence]) -> dict[str, np.ndarray]:
 def answerer(max_sentences: int = 3) -> ExtractiveAnswerer:
     rarity = TermRarity.of_chunks(list(CHUNKS.values()))
     return ExtractiveAnswerer(PROMPTS, SupportScorer(rarity.idf, SynonymMatcher(None)),
-                              sentence_vectors, parse_sentences, known_term=rarity.__contains__,
+                              sentence_vectors, parse_sentences, untyped_nouns(),
+                              known_term=rarity.__contains__,
                               confidence=ConfidenceModel.load(),
                               min_support=MIN_SUPPORT, max_sentences=max_sentences)
 
@@ -337,7 +345,7 @@ def test_of_sentences_level_in_context_the_one_saying_the_most_by_itself_is_quot
         scorer = PresetScorer({DENIAL: (0.80, 0.80), COUNT: (count_support, 0.60)})
         rarity = TermRarity.of_chunks(list(CHUNKS.values()))
         draft = ExtractiveAnswerer(PROMPTS, scorer, sentence_vectors, parse_sentences,
-                                   rarity.__contains__,
+                                   untyped_nouns(), rarity.__contains__,
                                    ConfidenceModel.load(), MIN_SUPPORT, 1).answer(
             retrieval("What about the troops in Russia?", "troops"))
         return draft.citations[0].quote

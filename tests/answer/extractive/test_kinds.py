@@ -1,31 +1,125 @@
-"""What kind of answer a question asks for, and the noun a "how many" question counts."""
+"""What kind of answer a question asks for (named by its question word, or typed by the
+noun model), and the noun a "how many" question counts."""
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import pytest
 
 from assistant.answer.extractive.kinds import (
+    KINDS_FILE,
+    KindModelError,
+    NounKinds,
     QuestionKind,
+    QuestionKinds,
     asked_noun,
     counted_noun,
-    question_type,
+    described_name,
 )
+from assistant.store.embedding import WordVectors
+
+
+class RecordingVectors:
+    """Word vectors from a table; records the words asked for."""
+
+    def __init__(self, table: dict[str, list[float]]) -> None:
+        self.table = table
+        self.asked: list[str] = []
+
+    def __call__(self, words: list[str]) -> np.ndarray:
+        self.asked.extend(words)
+        return np.array([self.table.get(w, [0.0, 0.0]) for w in words], dtype=np.float32)
+
+
+# Two dimensions: the first says "a time", the second "a named group".
+TOY = NounKinds(("other", "when", "who"), np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 2.0]]),
+                np.array([0.5, 0.0, 0.0]))
 
 
 @pytest.mark.parametrize(
     ("question", "kind"),
     [
         ("Who denied the deployment?", QuestionKind.WHO),
-        ("Which agency made the allegation?", QuestionKind.OTHER),  # the coverage decides
+        ("whom did the ministry summon", QuestionKind.WHO),
         ("how many troops were sent", QuestionKind.HOW_MANY),
+        ("How much was the bail?", QuestionKind.HOW_MANY),
+        ("How old is she?", QuestionKind.HOW_MANY),  # a measure: a number
         ("When did North Korea respond?", QuestionKind.WHEN),
         ("Where were the troops trained?", QuestionKind.WHERE),
         ("Why is the denial unsurprising?", QuestionKind.OTHER),
+        ("Why was he in the enclosure when the lions attacked?", QuestionKind.OTHER),
         ("What did the ambassador say?", QuestionKind.OTHER),
+        ("Which agency made the allegation?", QuestionKind.OTHER),  # no word vectors
     ],
 )
-def test_question_types(question, kind):
-    assert question_type(question) == kind
+def test_the_question_word_names_the_kind(question, kind):
+    assert QuestionKinds(TOY, None).kind(question) == kind
+
+
+def test_only_how_much_wants_an_amount():
+    kinds = QuestionKinds(TOY, None)
+    assert kinds.wants_amount("How much was the bail?")
+    assert not kinds.wants_amount("How many troops were sent?")
+    assert not kinds.wants_amount("Who paid the bail?")
+
+
+def test_an_asked_noun_is_typed_by_the_model_over_its_word_vector():
+    vectors = RecordingVectors({"year": [1.0, 0.0], "agency": [0.0, 1.0]})
+    kinds = QuestionKinds(TOY, vectors)
+    assert kinds.kind("In what year was he elected?") == QuestionKind.WHEN
+    assert kinds.kind("Which agency made the allegation?") == QuestionKind.WHO
+    assert kinds.kind("What cause did the report give?") == QuestionKind.OTHER
+    assert vectors.asked == ["year", "agency", "cause"]
+    assert kinds.kind("Who denied it?") == QuestionKind.WHO  # named: no noun to look up
+    assert vectors.asked == ["year", "agency", "cause"]
+
+
+def test_the_shipped_noun_model_types_nouns_it_was_not_shown(real_query_embedder):
+    """The fitted model on the product's word vectors, for nouns of each kind."""
+    kinds = QuestionKinds(NounKinds.load(), WordVectors(real_query_embedder))
+    assert kinds.kind("In what year did the war end?") == QuestionKind.WHEN
+    assert kinds.kind("On what date was the election held?") == QuestionKind.WHEN
+    assert kinds.kind("Which province was hit by the storm?") == QuestionKind.WHERE
+    assert kinds.kind("Which agency reported the deployment?") == QuestionKind.WHO
+    assert kinds.wants_amount("What percentage of voters backed him?")
+    assert kinds.kind("What cause did the inquiry give for the fire?") == QuestionKind.OTHER
+
+
+def test_the_shipped_noun_model_records_its_data():
+    data = json.loads(KINDS_FILE.read_text())
+    model = NounKinds.load()
+    assert set(model.classes) == {"who", "when", "where", "how_many", "amount", "other"}
+    assert model.coefficients.shape == (len(model.classes), 384)
+    assert data["data"]["squad"]["sha256"] and data["data"]["wikinews_dev"]["sha256"]
+    held_out = data["measured"]["squad-held-out"]
+    assert held_out["accuracy"] > held_out["most_frequent_label_accuracy"]
+
+
+def test_a_missing_or_damaged_noun_model_is_a_one_line_error(tmp_path):
+    with pytest.raises(KindModelError, match="cannot read the noun-kind model"):
+        NounKinds.load(tmp_path / "absent.json")
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"classes": ["why"], "coefficients": [[1.0]],
+                                 "intercepts": [0.0]}))
+    with pytest.raises(KindModelError, match="does not hold a noun-kind model"):
+        NounKinds.load(other)
+    with pytest.raises(KindModelError, match="fitted on 2-dimensional word vectors, not 3"):
+        TOY.predict(np.zeros(3, dtype=np.float32))
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("Who is Robert Wood?", "Robert Wood"),
+        ("who was Kim Jong-un", "Kim Jong-un"),
+        ("Who is the U.S. envoy?", None),  # no name: a role is asked for
+        ("Who denied the report?", None),
+    ],
+)
+def test_the_name_whose_description_is_asked(question, name):
+    assert described_name(question) == name
 
 
 def test_the_counted_noun_of_how_many():

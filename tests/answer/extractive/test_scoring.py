@@ -96,10 +96,11 @@ def test_an_amount_of_money_answers_how_much_whatever_noun_is_asked():
         return np.array([vectors.get(w, [0.0, 0.0]) for w in words], dtype=np.float32)
 
     much = "How much bond was posted?"
-    assert scorer(word_vectors).gives(QuestionKind.HOW_MANY, bail, much, set(terms(much)))
+    assert scorer(word_vectors).gives(QuestionKind.HOW_MANY, bail, much, set(terms(much)),
+                                      amount=True)
     # A count still has to count the asked thing: 2 witnesses are no bond.
     assert not scorer(word_vectors).gives(QuestionKind.HOW_MANY, witnesses, much,
-                                          set(terms(much)))
+                                          set(terms(much)), amount=True)
     many = "How many bonds were posted?"
     assert not scorer(word_vectors).gives(QuestionKind.HOW_MANY, bail, many, set(terms(many)))
 

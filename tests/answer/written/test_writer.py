@@ -23,7 +23,14 @@ from assistant.text.rarity import TermRarity
 from assistant.text.sentences import split_sentences
 from assistant.text.synonyms import SynonymMatcher
 from assistant.text.tokens import tiktoken_counter
-from tests.support import MADE_UP_ARTICLES, PROJECT_ROOT, FakeEmbedder, parse_sentences, tagged
+from tests.support import (
+    MADE_UP_ARTICLES,
+    PROJECT_ROOT,
+    FakeEmbedder,
+    parse_sentences,
+    tagged,
+    untyped_nouns,
+)
 
 PROMPTS = Prompts(PROJECT_ROOT / "prompts")
 REFUSAL = PROMPTS.render("refusal")
@@ -105,7 +112,7 @@ class RecordingRetrieve:
 def writer(chat: FakeChat) -> WrittenAnswerer:
     rarity = TermRarity.of_chunks(CHUNKS)
     extractive = ExtractiveAnswerer(PROMPTS, SupportScorer(rarity.idf, SynonymMatcher(None)),
-                                    sentence_vectors, parse_sentences,
+                                    sentence_vectors, parse_sentences, untyped_nouns(),
                                     known_term=rarity.__contains__,
                                     confidence=ConfidenceModel.load(),
                                     min_support=0.44, max_sentences=3)
