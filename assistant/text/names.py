@@ -11,12 +11,41 @@ from __future__ import annotations
 import re
 
 from assistant.text.lexical import STOPWORDS, stem, words
+from assistant.text.syntax import parse_question
+
+# The entity types (the NLP pipeline's) that name something a question can hinge on; of a
+# date or time ("the same day", "March 2019") only its names and numbers count, since news
+# gives dates relative to the article's ("yesterday").
+_NAME_TYPES = frozenset({"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT",
+                         "WORK_OF_ART", "LAW", "LANGUAGE"})
+_NUMBER = re.compile(r"\b\d[\d,.]*\b")
+_QUOTED = re.compile(r"[\"“]([^\"”]+)[\"”]")
 
 
-def names_outside(question: str, text: str) -> list[str]:
-    """Names and numbers of the question that ``text`` never mentions."""
+def names_outside(question: str, text: str, names: list[str] | None = None) -> list[str]:
+    """Names and numbers of the question (``names``, else ``key_names``) that ``text`` never
+    mentions."""
     present = {stem(w.replace(",", "")) for w in words(text)}
-    return [name for name in key_names(question) if not mentions(name, present, text)]
+    return [name for name in (key_names(question) if names is None else names)
+            if not mentions(name, present, text)]
+
+
+def asked_names(question: str) -> list[str]:
+    """The names and numbers a question hinges on, as the NLP pipeline reads the question:
+    its named people, organisations, places, groups, events, works and laws, the months and
+    days its dates name, its numbers and its quoted phrases. A capitalised common noun
+    ("TV") is no name."""
+    parse = parse_question(question)
+    names = []
+    for entity in parse.entities:
+        if entity.label in _NAME_TYPES:
+            names.append(question[entity.start:entity.end])
+        elif entity.label in ("DATE", "TIME"):  # of "March 2019", "Friday night": the names
+            names.extend(parse.word(i) for i, token in enumerate(parse.tokens)
+                         if entity.start <= token.start < entity.end and token.tag == "NNP")
+    names.extend(_NUMBER.findall(question))
+    names.extend(_QUOTED.findall(question))
+    return list(dict.fromkeys(names))
 
 
 def mentions(name: str, present: set[str], text: str) -> bool:
@@ -28,7 +57,9 @@ def mentions(name: str, present: set[str], text: str) -> bool:
 
 
 def spelled_out(acronym: str, text: str) -> bool:
-    """Whether an acronym's words appear in full: "UN" in "the United Nations"."""
+    """Whether an acronym's words appear in full: "UN" in "the United Nations" (and "us" in
+    "the United States", from a question typed in lower case)."""
+    acronym = acronym.upper() if acronym.islower() else acronym
     if not re.fullmatch(r"[A-Z]{2,6}", acronym):
         return False
     for match in re.finditer(r"[A-Z][a-z]+(?:\s+(?:of\s+|for\s+|and\s+)?[A-Z][a-z]+)+", text):
@@ -53,6 +84,6 @@ def key_names(question: str) -> list[str]:
             phrase = phrase.split(None, 1)[1] if " " in phrase else ""
         if phrase and phrase.lower() not in STOPWORDS:
             names.append(phrase)
-    names.extend(re.findall(r"\b\d[\d,.]*\b", question))
-    names.extend(re.findall(r"[\"“]([^\"”]+)[\"”]", question))
+    names.extend(_NUMBER.findall(question))
+    names.extend(_QUOTED.findall(question))
     return list(dict.fromkeys(names))  # a quoted name is also a capitalised one: list it once

@@ -133,7 +133,7 @@ def parse_question(text: str) -> Parse:
     with _LOCK:  # one pipeline, used by one thread at a time
         warm_up()
         [tagged] = _PIPELINE[0].tag([text])
-    found = Parse(text, tagged.tokens)
+    found = Parse(text, tagged.tokens, tagged.entities)
     if len(_PARSED) >= 512:
         _PARSED.clear()
     _PARSED[text] = found

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from assistant.text.lexical import stem, words
-from assistant.text.names import key_names, mentions, names_outside, prefix_in, spelled_out
+from assistant.text.names import (
+    asked_names,
+    key_names,
+    mentions,
+    names_outside,
+    prefix_in,
+    spelled_out,
+)
 
 EVIDENCE = ("North Korea has officially denied sending troops to Russia. South Korea's spy agency "
             "said 1,500 special forces troops were sent. Robert Wood spoke at the United Nations "
@@ -108,3 +115,25 @@ def test_an_adjective_in_the_text_mentions_the_country():
 
 def test_a_quoted_capitalised_name_is_listed_once():
     assert key_names('What did "Operation Thunder" achieve?') == ["Operation Thunder"]
+
+
+def test_asked_names_are_the_named_entities_the_pipeline_finds():
+    assert asked_names("Which TV series did John Rhys-Davies say might get a reboot?") == [
+        "John Rhys-Davies"]  # "TV" is capitalised but names nobody
+    names = asked_names("How did the Polish president describe the fire in Koszalin?")
+    assert "Polish" in names and "Koszalin" in names
+
+
+def test_asked_names_keep_numbers_and_quoted_phrases():
+    assert asked_names('Who said "groundless rumors" about 1,500 troops?') == [
+        "1,500", "groundless rumors"]
+
+
+def test_the_text_of_an_asked_name_is_looked_for_like_a_key_name():
+    question = "What did the NBA do when Robert Wood spoke?"
+    assert names_outside(question, EVIDENCE, asked_names(question)) == ["NBA"]
+
+
+def test_a_lower_case_acronym_is_spelled_out_too():
+    assert spelled_out("us", "the United States Geological Survey reported it")
+    assert not spelled_out("us", "he told us about it")

@@ -42,7 +42,7 @@ from assistant.prompts import Prompts
 from assistant.retrieval.followup import ResolvedQuestion, needs_context, resolve_followup
 from assistant.text.lexical import STOPWORDS, stem, terms, words
 from assistant.text.markers import marker
-from assistant.text.names import key_names, mentions, names_outside
+from assistant.text.names import asked_names, mentions, names_outside
 
 _REDUNDANT = 0.92
 _REFERS_BACK = re.compile(r"(?:The|This|These|That|Those|Such)\s+[a-z]|(?:He|She|It|They)\b")
@@ -148,7 +148,8 @@ class ExtractiveAnswerer:
         chunk = standing.passage.chunk
         short = self._short_answer(resolved.question, kind, best, own_terms)
         outside = names_outside(resolved.question,
-                                f"{chunk.title} {chunk.dateline} {chunk.text}")
+                                f"{chunk.title} {chunk.dateline} {chunk.text}",
+                                asked_names(resolved.question))
         unsaid = bool(predicate) and not self.scorer.says(standing.text, predicate,
                                                           resolved.question)
         signals = Signals(
@@ -218,7 +219,7 @@ class ExtractiveAnswerer:
         text = " ".join([*(c.text for c in candidates), *datelines])
         evidence = {stem(w.replace(",", "")) for w in words(text)}
         missing = []
-        for name in key_names(question):
+        for name in asked_names(question):
             if not mentions(name, evidence, text):
                 name_terms = [stem(w.replace(",", "")) for w in words(name)
                               if w not in STOPWORDS]

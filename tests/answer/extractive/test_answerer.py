@@ -160,6 +160,18 @@ def test_a_name_the_passages_never_mention_is_refused_by_name():
     assert (draft.citations, draft.short_answer, draft.support) == ((), None, None)
 
 
+def test_a_capitalised_common_noun_is_no_name_the_passage_must_mention():
+    """The question's names are the entities the NLP pipeline finds in it: "TV" is none, so
+    a passage that never says "TV" may still answer; a group it never names may not."""
+    draft = ask("Which TV channel heard that North Korea denied sending troops to Russia?",
+                "troops")
+    assert draft.signals.names_outside == 0.0 and not draft.refused
+    other = ask("Which Japanese channel heard that North Korea denied sending troops?",
+                "troops", "storm")
+    assert other.refused and other.answer == PROMPTS.render("refusal_missing",
+                                                            missing="Japanese")
+
+
 def test_every_missing_name_is_listed_in_the_refusal():
     draft = ask("Did Japan send troops to Russia in 2023?", "troops")
     assert draft.answer == PROMPTS.render("refusal_missing", missing="Japan or 2023")
