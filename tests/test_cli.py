@@ -158,6 +158,28 @@ def test_user_errors_are_one_line(tmp_path):
         "one of torch, onnx, onnx-int8"]
 
 
+def test_a_damaged_answer_model_file_is_a_one_line_error(indexed, tmp_path, monkeypatch,
+                                                         capsys):
+    """The fitted files shipped beside the answerer: a damaged one stops ``ask`` with one
+    line naming it, not a traceback."""
+    from assistant.answer.extractive import confidence, kinds
+    from assistant.cli import main
+
+    root, corpus, _ = indexed
+    damaged = tmp_path / "damaged.json"
+    damaged.write_text("{not json")
+    for model, words in ((kinds.NounKinds, "noun-kind model"),
+                         (confidence.ConfidenceModel, "confidence model")):
+        with monkeypatch.context() as patch:
+            shipped = model.load  # the same loader, pointed at the damaged file
+            patch.setattr(model, "load", classmethod(lambda cls, load=shipped: load(damaged)))
+            code = main(["ask", "Who denied it?", "--corpus", str(corpus),
+                         "--index", str(root / "index")])
+        [line] = capsys.readouterr().err.strip().splitlines()
+        assert code == 2
+        assert line.startswith(f"assistant: cannot read the {words} {damaged}")
+
+
 def test_second_ingest_stops_at_once_while_one_runs(tmp_path):
     write_corpus(tmp_path / "c", 2)
     (tmp_path / "i").mkdir()

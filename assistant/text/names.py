@@ -2,8 +2,9 @@
 
 "What did Xi Jinping say?" cannot be answered from articles that never name Xi Jinping, and
 "What did Japan's prime minister say?" not from a passage that never mentions Japan, however
-well the rest of the question matches. Names are found by surface form (capitals, digits,
-quotes), so this works on any article.
+well the rest of the question matches. A question's names are the entities the NLP
+pipeline finds in it (``asked_names``); in a model's written sentence, every capitalised
+phrase, number and quote counts (``key_names``), since an invented one must be caught.
 """
 
 from __future__ import annotations
