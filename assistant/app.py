@@ -205,12 +205,13 @@ class Assistant:
     def article_count(self) -> int:
         return len({c.doc_id for c in self.retriever.chunks})
 
-    def warm_word_vectors(self, limit: int = 5000) -> int:
+    def warm_word_vectors(self, limit: int = 20_000) -> int:
         """Embed the corpus's words ahead of the first question (a long-running page does this
         while it starts up, so its first answer needs no extra model work). Returns how many
-        words are now cached."""
-        vocabulary = sorted(w for w in self.statistics.words
-                            if w.isalpha() and w not in STOPWORDS)
+        words are now cached. The most common words first: a question most likely uses
+        them."""
+        vocabulary = [w for w in self.statistics.common_words()
+                      if w.isalpha() and w not in STOPWORDS]
         self.word_vectors.prefetch(vocabulary[:limit])
         return len(self.word_vectors)
 

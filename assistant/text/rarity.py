@@ -48,6 +48,10 @@ class TermRarity:
     def __contains__(self, term: str) -> bool:
         return term in self._frequencies
 
+    def common_words(self) -> list[str]:
+        """The corpus's words, those in the most sentences first."""
+        return sorted(self.words, key=lambda w: (-self._frequencies.get(stem(w), 0), w))
+
     def idf(self, term: str) -> float:
         return math.log(1.0 + (self.size + 1) / (self._frequencies.get(term, 0) + 0.5))
 
