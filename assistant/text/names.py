@@ -39,11 +39,16 @@ def asked_names(question: str) -> list[str]:
     parse = parse_question(question)
     names = []
     for entity in parse.entities:
+        inside = [i for i, token in enumerate(parse.tokens)
+                  if entity.start <= token.start < entity.end]
         if entity.label in _NAME_TYPES:
-            names.append(question[entity.start:entity.end])
+            # "the 2022 World Cup" names the World Cup; its number is listed on its own
+            while inside and parse.tag(inside[0]) in ("DT", "CD"):
+                inside = inside[1:]
+            if inside:
+                names.append(question[parse.tokens[inside[0]].start:entity.end])
         elif entity.label in ("DATE", "TIME"):  # of "March 2019", "Friday night": the names
-            names.extend(parse.word(i) for i, token in enumerate(parse.tokens)
-                         if entity.start <= token.start < entity.end and token.tag == "NNP")
+            names.extend(parse.word(i) for i in inside if parse.tag(i) == "NNP")
     names.extend(_NUMBER.findall(question))
     names.extend(_QUOTED.findall(question))
     return list(dict.fromkeys(names))

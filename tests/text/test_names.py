@@ -124,6 +124,10 @@ def test_asked_names_are_the_named_entities_the_pipeline_finds():
     assert "Polish" in names and "Koszalin" in names
 
 
+def test_an_asked_name_leaves_out_its_article_and_number():
+    assert asked_names("Who won the 2022 World Cup?") == ["World Cup", "2022"]
+
+
 def test_asked_names_keep_numbers_and_quoted_phrases():
     assert asked_names('Who said "groundless rumors" about 1,500 troops?') == [
         "1,500", "groundless rumors"]
