@@ -25,9 +25,10 @@ def _is_loopback(address) -> bool:
     return isinstance(host, str) and (host.startswith("127.") or host in ("::1", "localhost"))
 
 
-# The CPU the tests' own process sees: x86 with AVX512-VNNI, where int8 is the default. Names,
-# defaults and int8 files then do not depend on the machine the tests run on; the detection
-# itself is tested on given flags, and processes the tests start see the real CPU.
+# The CPU the tests' own process sees: x86 with AVX512-VNNI, where int8 is the default. Names
+# and defaults then do not depend on the machine the tests run on; the detection itself is
+# tested on given flags, and processes the tests start see the real CPU. Int8 arithmetic does
+# depend on the machine: tests that embed in int8 use ``tests.support.MACHINE_QUANTIZATION``.
 TEST_CPU_FLAGS = frozenset({"sse4_2", "avx2", "avx512f", "avx512_vnni"})
 
 

@@ -21,12 +21,17 @@ from assistant.ingest.tagging import SpacyTagger, completed, with_entities
 from assistant.models import Chunk, Citation, Entity, Passage, Sentence, Span, Tagged, Token
 from assistant.prompts import Prompts
 from assistant.quality.golden import GoldenCase
+from assistant.store.backend import cpu_quantization
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEED = PROJECT_ROOT / "corpus" / "000_1c8cb6e4e6d5a0ae.txt"
 FIXTURES = Path(__file__).parent / "fixtures"
 MODEL_CACHE = Path(os.environ.get("ASSISTANT_TEST_MODEL_CACHE",
                                   Path.home() / ".cache" / "news-assistant" / "models"))
+# The int8 config of the CPU the tests really run on, read before conftest presents every test
+# with a CPU that has AVX512-VNNI: names and defaults follow the presented CPU, but ONNX
+# Runtime's int8 arithmetic follows the real one.
+MACHINE_QUANTIZATION = cpu_quantization()
 
 
 class FakeTagger:
