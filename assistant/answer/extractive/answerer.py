@@ -124,6 +124,17 @@ class ExtractiveAnswerer:
         vectors = self.sentence_vectors([c.evidence.sentence for c in candidates])
         scored = self.scorer.score(candidates, resolved.question, kind, own_terms,
                                    context_terms, query_vector, vectors)
+        # The question's names ("… in Belgrade", "… the Air India Express plane …") must all
+        # be in the article that answers (its title and the passages of it retrieved): of the
+        # articles retrieved, only those that name them all compete, when any does.
+        names = asked_names(resolved.question)
+        articles: dict[str, list[str]] = {}
+        for passage in retrieval.passages:
+            chunk = passage.chunk
+            articles.setdefault(chunk.doc_id, [chunk.title, chunk.dateline]).append(chunk.text)
+        naming = {doc for doc, texts in articles.items()
+                  if not names_outside(resolved.question, " ".join(texts), names)}
+        scored = [c for c in scored if c.passage.chunk.doc_id in naming] or scored
         giving = scored
         if kind in STRICT_KINDS:
             # A count or a date is only answered by a sentence that gives one (of the thing
@@ -147,9 +158,8 @@ class ExtractiveAnswerer:
         predicate = predicate_term(resolved.question)
         chunk = standing.passage.chunk
         short = self._short_answer(resolved.question, kind, best, own_terms)
-        outside = names_outside(resolved.question,
-                                f"{chunk.title} {chunk.dateline} {chunk.text}",
-                                asked_names(resolved.question))
+        outside = names_outside(resolved.question,  # the passage itself must name them all
+                                f"{chunk.title} {chunk.dateline} {chunk.text}", names)
         unsaid = bool(predicate) and not self.scorer.says(standing.text, predicate,
                                                           resolved.question)
         signals = Signals(
