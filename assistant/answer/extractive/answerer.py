@@ -23,6 +23,7 @@ from assistant.answer.extractive.kinds import (
     QuestionKinds,
     asked_noun,
     described_name,
+    event_names,
     predicate_term,
 )
 from assistant.answer.extractive.phrases import (
@@ -158,6 +159,7 @@ class ExtractiveAnswerer:
         predicate = predicate_term(resolved.question)
         chunk = standing.passage.chunk
         short = self._short_answer(resolved.question, kind, best, own_terms)
+        described = event_names(resolved.question)
         outside = names_outside(resolved.question,  # the passage itself must name them all
                                 f"{chunk.title} {chunk.dateline} {chunk.text}", names)
         unsaid = bool(predicate) and not self.scorer.says(standing.text, predicate,
@@ -185,7 +187,7 @@ class ExtractiveAnswerer:
             return replace(self.refusal(), support=support, **weighed)
         lead = best
         if short is None and kind != QuestionKind.OTHER:
-            neighbour = _neighbour_with_answer(best, scored, kind, own_terms)
+            neighbour = _neighbour_with_answer(best, scored, kind, own_terms, described)
             if neighbour is not None:
                 # Lead with the sentence that holds the short answer, so [1] supports it.
                 lead = neighbour
@@ -214,7 +216,7 @@ class ExtractiveAnswerer:
         if found is None and noun and unnamed(best.parse, noun):
             return None  # "The spy agency reported …": which agency, an earlier sentence says
         if found is None and kind != QuestionKind.OTHER:
-            found = find_answer(kind, best.parse, own)
+            found = find_answer(kind, best.parse, own, event_names(question))
         if found is None:
             return None
         text = re.sub(r"[’']s?$", "", found.text)  # "Kim Jong-un’s meeting" names Kim Jong-un
@@ -286,7 +288,7 @@ class ExtractiveAnswerer:
 
 
 def _neighbour_with_answer(best: Candidate, scored: list[Candidate], kind: QuestionKind,
-                           own: set[str]) -> Candidate | None:
+                           own: set[str], names: frozenset[str]) -> Candidate | None:
     """The sentence right before or after ``best`` when it holds the wanted kind of phrase.
 
     News prose often splits a fact over two sentences ("… denied sending troops." / "The
@@ -303,7 +305,7 @@ def _neighbour_with_answer(best: Candidate, scored: list[Candidate], kind: Quest
     for index in order:
         if 0 <= index < len(spans):
             neighbour = by_start.get(spans[index].start)
-            if neighbour is not None and find_answer(kind, neighbour.parse, own):
+            if neighbour is not None and find_answer(kind, neighbour.parse, own, names):
                 return neighbour
     return None
 

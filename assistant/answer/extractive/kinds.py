@@ -173,6 +173,18 @@ def predicate_term(question: str) -> str | None:
     return term if term and term not in STOPWORDS else None  # "Which agency did …"
 
 
+def event_names(question: str) -> frozenset[str]:
+    """The stemmed proper nouns of a question about an event ("Where was the body of Seoul
+    mayor Park Won-soon found?"), whose appositions ("Seoul, South Korea") describe the names,
+    not the event. Empty for a question about the name itself, whose verb is "be" ("Where is
+    Mokha?", "Where was Arnav Gupta from?"): there the description is the answer."""
+    parse = parse_question(question)
+    if any(parse.dep(i) == "ROOT" and parse.lemma(i) == "be" for i in range(len(parse))):
+        return frozenset()
+    return frozenset(stem(parse.word(i).lower()) for i in range(len(parse))
+                     if parse.tag(i) in ("NNP", "NNPS"))
+
+
 def counted_noun(question: str) -> str | None:
     """The noun a "how many" question counts: "troops" in "How many North Korean troops …"."""
     parse = parse_question(question)

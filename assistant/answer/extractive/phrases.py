@@ -270,16 +270,20 @@ def _trim(sentence: Parse, start: int, end: int) -> Found | None:
     return Found(sentence.text[start:end], start, end)
 
 
-def find_answer(kind: QuestionKind, sentence: Parse, question_terms: set[str]) -> Found | None:
+def find_answer(kind: QuestionKind, sentence: Parse, question_terms: set[str],
+                names: frozenset[str] = frozenset()) -> Found | None:
     """The phrase of the wanted kind nearest to where the sentence matches the question.
 
     Phrases made only of question words are skipped: asked "What did North Korea deny?",
-    "North Korea" is not the answer.
+    "North Korea" is not the answer. So are phrases that only place or describe one of
+    ``names`` (``event_names``): asked where Seoul's mayor was found, "Seoul, South Korea"
+    does not say where.
     """
     anchors = [m.start() for m in re.finditer(r"[\w’'-]+", sentence.text)
                if stem(m.group(0).lower().strip("’'")) in question_terms]
     found = [c for c in _typed(kind, sentence)
-             if not _only_question_words(c.text, question_terms)]
+             if not _only_question_words(c.text, question_terms)
+             and not _qualifies(sentence, c, names)]
     if not found:
         return None
     if not anchors:
@@ -288,6 +292,26 @@ def find_answer(kind: QuestionKind, sentence: Parse, question_terms: set[str]) -
     before = [c for c in found if c.end <= anchor]
     return before[-1] if before and kind == QuestionKind.WHO else min(
         found, key=lambda c: min(abs(c.start - a) for a in anchors))
+
+
+def _qualifies(sentence: Parse, found: Found, names: frozenset[str]) -> bool:
+    """Whether the phrase only places or describes one of ``names`` (see ``event_names``):
+    "South Korea" in "the mayor of Seoul, South Korea", "Norway" in "Karsten Warholm of
+    Norway". Climbs from the phrase through appositions and prepositions, never past a verb,
+    to a proper noun of those names."""
+    inside = [i for i, t in enumerate(sentence.tokens)
+              if found.start <= t.start and t.end <= found.end]
+    roots = [i for i in inside if sentence.head(i) not in inside or sentence.head(i) == i]
+    at = roots[0] if roots else None
+    for _ in range(4 if names and at is not None else 0):
+        head = sentence.head(at)
+        if head == at or sentence.dep(at) not in ("appos", "pobj", "prep") or \
+                sentence.is_verb(head):
+            return False
+        at = head
+        if _proper(sentence, at) and stem(sentence.word(at).lower()) in names:
+            return True
+    return False
 
 
 def _only_question_words(text: str, question_terms: set[str]) -> bool:

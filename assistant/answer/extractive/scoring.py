@@ -25,6 +25,7 @@ from assistant.answer.extractive.kinds import (
     PREDICATE_WEIGHT,
     QuestionKind,
     counted_noun,
+    event_names,
     predicate_term,
 )
 from assistant.answer.extractive.phrases import find_answer
@@ -104,6 +105,7 @@ class SupportScorer:
               vectors: dict[str, np.ndarray]) -> list[Candidate]:
         """Each candidate with its support and lexical coverage, in the given order."""
         weights = {t: self.idf(t) for t in own}
+        described = event_names(question)  # names whose descriptions are no answer
         predicate = predicate_term(question)
         if predicate in weights:
             weights[predicate] *= PREDICATE_WEIGHT
@@ -144,7 +146,8 @@ class SupportScorer:
             said = terms_of(candidate.text)
             vector = vectors.get(candidate.sentence_id)
             dense = float(np.dot(vector, query_vector)) if vector is not None else 0.0
-            typed = kind == QuestionKind.OTHER or find_answer(kind, candidate.parse, own)
+            typed = kind == QuestionKind.OTHER or find_answer(kind, candidate.parse, own,
+                                                              described)
 
             def support_with(present: set[str]) -> tuple[float, float]:
                 lexical = sum(w if t in present else w * soft.get(t, 0.0)
@@ -199,7 +202,7 @@ class SupportScorer:
         """Whether the sentence holds a phrase of the wanted kind; for a count, a count of
         the thing asked about ("two countries" is no answer to "how many troops"). For an
         ``amount`` ("how much …"), money or a share answers whatever it measures."""
-        found = find_answer(kind, candidate.parse, own)
+        found = find_answer(kind, candidate.parse, own, event_names(question))
         if found is None or kind != QuestionKind.HOW_MANY:
             return found is not None
         if found.label in _AMOUNTS and amount:

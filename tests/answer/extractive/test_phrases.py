@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.extractive.kinds import QuestionKind, predicate_term
+from assistant.answer.extractive.kinds import QuestionKind, event_names, predicate_term
 from assistant.answer.extractive.phrases import (
     actor_phrase,
     appositive,
@@ -50,6 +50,29 @@ def test_typed_phrases_are_the_sentences_entities_of_the_asked_type():
     assert typed(QuestionKind.WHEN, mourning, "When was mourning announced?") == "Wednesday"
     assert typed(QuestionKind.WHERE, mourning, "Where was mourning announced?") == "Egypt"
     assert typed(QuestionKind.HOW_MANY, "It happened on Monday in Seoul.", "How many?") is None
+
+
+def test_a_phrase_that_only_describes_a_name_of_the_question_does_not_answer_it():
+    """Asked where Seoul's mayor was found, "Seoul, South Korea" says where Seoul is, not where
+    he was found; asked where a place is, that description is the answer."""
+    found = "Park Won-soon, the mayor of Seoul, South Korea, was found dead on Friday."
+    question = "Where was the body of Seoul mayor Park Won-soon found?"
+    assert event_names(question) >= {"seoul", "park"}
+    assert find_answer(QuestionKind.WHERE, parsed(found), set(terms(question)),
+                       event_names(question)) is None
+    assert typed(QuestionKind.WHERE, found, question) == "South Korea"  # no names given
+    bukak = "His body was found on Mount Bukak in Seoul, South Korea, after a search."
+    assert find_answer(QuestionKind.WHERE, parsed(bukak), set(terms(question)),
+                       event_names(question)).text == "Mount Bukak"
+    race = "Karsten Warholm of Norway won the final in Doha, Qatar."
+    second = "Who finished second behind Karsten Warholm in Doha?"
+    assert find_answer(QuestionKind.WHO, parsed(race), set(terms(second)),
+                       event_names(second)) is None
+    # A question about the name itself ("be" its verb) is answered by its description.
+    where = "Where is Mokha?"
+    assert event_names(where) == frozenset()
+    assert find_answer(QuestionKind.WHERE, parsed("Mokha, Yemen, is a port."), set(terms(where)),
+                       event_names(where)).text == "Yemen"
 
 
 def test_a_sentence_stored_without_its_parse_still_gives_its_entities():
