@@ -24,6 +24,7 @@ import numpy as np
 from assistant.answer.extractive.kinds import (
     PREDICATE_WEIGHT,
     QuestionKind,
+    asked_noun,
     counted_noun,
     event_names,
     predicate_term,
@@ -31,7 +32,7 @@ from assistant.answer.extractive.kinds import (
 from assistant.answer.extractive.phrases import find_answer
 from assistant.evidence import EvidenceSentence
 from assistant.models import Passage
-from assistant.text.lexical import STOPWORDS, terms, words
+from assistant.text.lexical import STOPWORDS, stem, terms, words
 from assistant.text.names import key_names
 from assistant.text.synonyms import SynonymMatcher
 from assistant.text.syntax import Parse
@@ -109,6 +110,14 @@ class SupportScorer:
         predicate = predicate_term(question)
         if predicate in weights:
             weights[predicate] *= PREDICATE_WEIGHT
+        # The asked noun ("Which *hospital* …") names the asked fact, as the verb does: it
+        # weighs as much where some sentence says it ("What *kind* of troops …" is said by
+        # none, and then choosing by it would only lower every sentence).
+        noun = asked_noun(question)
+        asked = stem(noun) if noun else None
+        if asked in weights and asked != predicate and \
+                any(asked in terms(c.text) for c in candidates):
+            weights[asked] *= PREDICATE_WEIGHT
         total = sum(weights.values()) or 1.0
         context_weights = {t: self.idf(t) for t in context}
         context_total = sum(context_weights.values()) or 1.0

@@ -72,6 +72,28 @@ def test_a_close_synonym_counts_toward_coverage_and_the_verb_check():
     assert not scorer().says(WEATHER.text, "deny", "Who denied it?")
 
 
+def test_the_asked_noun_weighs_as_much_as_the_verb_where_a_sentence_says_it():
+    """"Which hospital …": of two sentences holding as many of the question's words, the one
+    saying "hospital" comes first; a noun no sentence says ("What kind …") changes nothing."""
+    text = "Trump was flown to a hospital. Trump was flown there after testing."
+    chunk = tagged(Chunk("h", "h.txt", 0, text, tuple(split_sentences(text))))
+    candidates = [Candidate(e) for e in parsed_evidence([Passage(chunk, 1.0)])]
+    zero = np.zeros(2, dtype=np.float32)
+
+    def supports(question: str) -> list[float]:
+        return [c.support for c in scorer().score(candidates, question, QuestionKind.OTHER,
+                                                  set(terms(question)), set(), zero, {})]
+
+    hospital, testing = supports("Which hospital was Trump flown to after testing?")
+    assert hospital > testing
+    # The same words, the noun not asked for: level.
+    hospital, testing = supports("Where was Trump flown after testing, to a hospital?")
+    assert hospital == testing
+    # The asked noun is "kind", which no sentence says: nothing weighs double, level again.
+    hospital, testing = supports("What kind of hospital was Trump flown to after testing?")
+    assert hospital == testing
+
+
 def test_a_count_must_count_the_asked_thing():
     vectors = {"troops": [1.0, 0.0], "soldiers": [0.96, 0.28], "countries": [0.0, 1.0]}
 
