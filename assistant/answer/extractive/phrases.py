@@ -260,7 +260,8 @@ def _trim(sentence: Parse, start: int, end: int) -> Found | None:
         text = sentence.text[start:end].rstrip(".,;:’'")
         return Found(text, start, start + len(text)) if text.strip() else None
     inside = [i for i, t in enumerate(sentence.tokens) if start <= t.start and t.end <= end]
-    while inside and sentence.tag(inside[0]) in _LEADING:
+    while inside and sentence.tag(inside[0]) in _LEADING and \
+            sentence.dep(inside[0]) != "advmod":  # "at least 71": a modifier, kept
         inside.pop(0)
     while inside and sentence.tag(inside[-1]) in _TRAILING:
         inside.pop()

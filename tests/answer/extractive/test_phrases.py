@@ -50,6 +50,9 @@ def test_typed_phrases_are_the_sentences_entities_of_the_asked_type():
     assert typed(QuestionKind.WHEN, mourning, "When was mourning announced?") == "Wednesday"
     assert typed(QuestionKind.WHERE, mourning, "Where was mourning announced?") == "Egypt"
     assert typed(QuestionKind.HOW_MANY, "It happened on Monday in Seoul.", "How many?") is None
+    # "at least" modifies its number: it is no preposition opening the phrase.
+    assert typed(QuestionKind.HOW_MANY, "Police said at least 71 people were arrested.",
+                 "How many were arrested?") == "at least 71 people"
 
 
 def test_a_phrase_that_only_describes_a_name_of_the_question_does_not_answer_it():
