@@ -54,6 +54,25 @@ def asked_names(question: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def subject_names(question: str, names: list[str]) -> list[str]:
+    """Of ``names``, those inside the subject of the question's main verb: who or what the
+    asked fact is about ("*Japan's* prime minister" in "What did Japan's prime minister
+    say …?"), which a passage must name to state it. The others set the scene ("in the
+    *B-17* crash at *Bradley* airport") and may be named anywhere in the article."""
+    parse = parse_question(question)
+    spans = []
+    for root in (i for i in range(len(parse)) if parse.dep(i) == "ROOT"):
+        for subject in parse.children(root, "nsubj", "nsubjpass", "csubj"):
+            inside = list(parse.subtree(subject))
+            spans.append((parse.tokens[min(inside)].start, parse.tokens[max(inside)].end))
+    found = []
+    for name in names:
+        at = question.find(name)
+        if at >= 0 and any(start <= at < end for start, end in spans):
+            found.append(name)
+    return found
+
+
 def mentions(name: str, present: set[str], text: str) -> bool:
     """Whether any word of ``name`` is among the stems ``present`` in ``text``, or the name
     is an acronym spelled out in it."""

@@ -10,6 +10,7 @@ from assistant.text.names import (
     names_outside,
     prefix_in,
     spelled_out,
+    subject_names,
 )
 
 EVIDENCE = ("North Korea has officially denied sending troops to Russia. South Korea's spy agency "
@@ -141,3 +142,12 @@ def test_the_text_of_an_asked_name_is_looked_for_like_a_key_name():
 def test_a_lower_case_acronym_is_spelled_out_too():
     assert spelled_out("us", "the United States Geological Survey reported it")
     assert not spelled_out("us", "he told us about it")
+
+
+def test_the_names_in_the_subject_of_the_question_are_told_from_the_scene_setting_ones():
+    japan = "What did Japan's prime minister say about the deployment?"
+    assert subject_names(japan, asked_names(japan)) == ["Japan"]
+    crash = "How many people were killed in the B-17 crash at Bradley airport?"
+    assert asked_names(crash) and subject_names(crash, asked_names(crash)) == []
+    pilot = "What was the name of the pilot flying the B-17 that crashed at Bradley Airport?"
+    assert "Bradley Airport" in subject_names(pilot, asked_names(pilot))

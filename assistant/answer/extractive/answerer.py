@@ -43,7 +43,7 @@ from assistant.prompts import Prompts
 from assistant.retrieval.followup import ResolvedQuestion, needs_context, resolve_followup
 from assistant.text.lexical import STOPWORDS, stem, terms, words
 from assistant.text.markers import marker
-from assistant.text.names import asked_names, mentions, names_outside
+from assistant.text.names import asked_names, mentions, names_outside, subject_names
 
 _REDUNDANT = 0.92
 _REFERS_BACK = re.compile(r"(?:The|This|These|That|Those|Such)\s+[a-z]|(?:He|She|It|They)\b")
@@ -160,8 +160,12 @@ class ExtractiveAnswerer:
         chunk = standing.passage.chunk
         short = self._short_answer(resolved.question, kind, best, own_terms)
         described = event_names(resolved.question)
-        outside = names_outside(resolved.question,  # the passage itself must name them all
-                                f"{chunk.title} {chunk.dateline} {chunk.text}", names)
+        # The passage quoted names whom the asked fact is about; the article that holds it
+        # may set the scene elsewhere ("… in the B-17 crash at Bradley airport").
+        outside = names_outside(resolved.question,
+                                f"{chunk.title} {chunk.dateline} {chunk.text}",
+                                subject_names(resolved.question, names)
+                                if chunk.doc_id in naming else names)
         unsaid = bool(predicate) and not self.scorer.says(standing.text, predicate,
                                                           resolved.question)
         signals = Signals(

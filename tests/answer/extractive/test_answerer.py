@@ -36,6 +36,12 @@ ARTICLES = {
                  "Francis D'Souza, a former minister of the Indian state of Goa, died on "
                  "Thursday in Goa. He had advanced pancreatic cancer. His party praised his "
                  "work for the state."),
+    "belgrade": ("Protest in Belgrade",
+                 "Thousands rallied in Belgrade on Friday night against the government. "
+                 "Police said at least 71 people were arrested at the protest."),
+    "saturday": ("Unrest continues",
+                 "Twenty people were arrested at the anti-government protest on Saturday, the "
+                 "mayor's office said."),
     "tribute": ("Tributes paid to Francis D'Souza",
                 "The former minister died on Thursday. He had advanced pancreatic cancer."),
 }
@@ -364,3 +370,16 @@ def test_of_sentences_level_in_context_the_one_saying_the_most_by_itself_is_quot
 
     assert quoted(0.81) == DENIAL  # level: credit from context is an inference
     assert quoted(0.90) == COUNT  # clearly ahead in context
+
+
+def test_only_articles_naming_everything_the_question_names_compete():
+    """The Saturday article matches the question's words best but never names Belgrade; the
+    Belgrade article answers. Asked about a city neither names, the answerer refuses."""
+    question = "How many people were arrested at the anti-government protest in Belgrade?"
+    draft = ask(question, "saturday", "belgrade")
+    assert not draft.refused
+    assert draft.citations[0].quote == "Police said at least 71 people were arrested at the " \
+        "protest."
+    assert draft.short_answer == "at least 71 people"  # "at least" stays with its number
+    assert ask(question.replace("Belgrade", "Zagreb"), "saturday", "belgrade").refused
+
