@@ -24,6 +24,7 @@ from assistant.answer.extractive.kinds import (
     asked_noun,
     described_name,
     event_names,
+    named_noun,
     predicate_term,
 )
 from assistant.answer.extractive.phrases import (
@@ -32,6 +33,7 @@ from assistant.answer.extractive.phrases import (
     find_answer,
     headed_phrase,
     noun_kind,
+    noun_name,
     object_phrase,
     opening_entity,
     unnamed,
@@ -143,6 +145,11 @@ class ExtractiveAnswerer:
             amount = self.kinds.wants_amount(resolved.question)
             giving = [c for c in scored
                       if self.scorer.gives(kind, c, resolved.question, own_terms, amount)]
+        named = named_noun(resolved.question)
+        if named is not None:
+            # "What was the name of the pilot …?" is answered only by a sentence that names
+            # a pilot; "the pilot was injured" says there was one.
+            giving = [c for c in giving if noun_name(c.parse, named)]
         ranked = sorted(giving or scored, key=lambda c: -c.support)
         # The sentence quoted: the best in its article's context; of sentences level with it
         # (within what the scores can tell apart), the one that says the most by itself,
@@ -213,7 +220,9 @@ class ExtractiveAnswerer:
         phrase, tried from the most specific question form to the most general."""
         name = described_name(question)
         noun = asked_noun(question)
-        found = (object_phrase(question, best.parse)
+        named = named_noun(question)
+        found = ((noun_name(best.parse, named) if named else None)
+                 or object_phrase(question, best.parse)
                  or (appositive(best.parse, name) if name else None)
                  or (actor_phrase(question, best.parse) if kind == QuestionKind.WHO else None)
                  or (headed_phrase(best.parse, noun) if noun else None))

@@ -195,8 +195,26 @@ def counted_noun(question: str) -> str | None:
     return None
 
 
+def named_noun(question: str) -> str | None:
+    """The noun whose name "What is the name of NOUN …?" asks for: "pilot" in "What was the
+    name of the pilot …?" (a common noun; "Ginger Baker's real name" asks another thing)."""
+    parse = parse_question(question)
+    for i in range(len(parse)):
+        if parse.lemma(i) == "name" and parse.tag(i) in ("NN", "NNS") and \
+                parse.dep(i) in ("nsubj", "attr") and parse.lemma(parse.head(i)) == "be":
+            of = next((p for p in parse.children(i, "prep") if parse.lemma(p) == "of"), None)
+            noun = parse.child(of, "pobj") if of is not None else None
+            if noun is not None and parse.tag(noun) in ("NN", "NNS"):
+                return parse.word(noun).lower()
+    return None
+
+
 def asked_noun(question: str) -> str | None:
-    """The noun in "which agency …" / "what country …", the head of the answer phrase."""
+    """The noun in "which agency …" / "what country …", the head of the answer phrase; for
+    "What is the name of the pilot …?", the pilot."""
+    named = named_noun(question)
+    if named is not None:
+        return named
     parse = parse_question(question)
     asked = _asked(parse)
     if asked is None or asked[0] == asked[1]:

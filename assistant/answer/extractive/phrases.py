@@ -99,6 +99,25 @@ def unnamed(sentence: Parse, noun: str) -> bool:
                for at in _nouns(sentence, noun))
 
 
+def noun_name(sentence: Parse, noun: str) -> Found | None:
+    """The name the sentence gives ``noun``: "Deepak Sathe" in "the pilot, Deepak Sathe,",
+    "pilot Deepak Sathe" or "Deepak Sathe, the pilot" (a proper noun set beside it or that
+    it titles). An owner's name ("North Korea's representative") says whose, not who."""
+    for at in _nouns(sentence, noun):
+        tied = list(sentence.children(at, "appos"))
+        if sentence.dep(at) in ("compound", "appos"):
+            tied.append(sentence.head(at))
+        for name in (i for i in tied if _proper(sentence, i)):
+            if sentence.dep(at) == "compound" and name == sentence.head(at):
+                proper = [i for i in sentence.subtree(name) if _proper(sentence, i)]
+                return _trim(sentence, sentence.tokens[min(proper)].start,
+                             sentence.tokens[max(proper)].end)  # "pilot Deepak Sathe"
+            found = _phrase(sentence, name)
+            if found is not None:
+                return found
+    return None
+
+
 def _nouns(sentence: Parse, noun: str) -> list[int]:
     """The nouns of ``noun``'s stem in the sentence."""
     wanted = stem(noun.lower())

@@ -42,6 +42,8 @@ ARTICLES = {
     "saturday": ("Unrest continues",
                  "Twenty people were arrested at the anti-government protest on Saturday, the "
                  "mayor's office said."),
+    "un": ("North Korea at the UN",
+           "North Korea's representative at the United Nations denied the reports on Monday."),
     "tribute": ("Tributes paid to Francis D'Souza",
                 "The former minister died on Thursday. He had advanced pancreatic cancer."),
 }
@@ -383,3 +385,14 @@ def test_only_articles_naming_everything_the_question_names_compete():
     assert draft.short_answer == "at least 71 people"  # "at least" stays with its number
     assert ask(question.replace("Belgrade", "Zagreb"), "saturday", "belgrade").refused
 
+
+def test_the_name_of_someone_is_answered_only_by_a_sentence_that_names_them():
+    """The UN article never names North Korea's representative: asked for the name, the
+    answerer refuses rather than quote the sentence about what the representative did."""
+    question = "What is the name of North Korea's representative at the United Nations?"
+    assert ask(question, "un").refused
+    assert not ask("What did North Korea's representative at the United Nations deny?",
+                   "un").refused
+    named = ask("What is the name of the U.S. ambassador who spoke at the United Nations?",
+                "troops")
+    assert not named.refused and named.short_answer == "Robert Wood"

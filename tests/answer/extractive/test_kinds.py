@@ -17,6 +17,7 @@ from assistant.answer.extractive.kinds import (
     asked_noun,
     counted_noun,
     described_name,
+    named_noun,
 )
 from assistant.store.embedding import WordVectors
 
@@ -134,3 +135,15 @@ def test_the_noun_a_which_question_asks_for():
     assert asked_noun("what country sent troops") == "country"
     assert asked_noun("What did the ambassador say?") is None
     assert asked_noun("Who denied it?") is None
+
+
+def test_the_noun_whose_name_is_asked_for():
+    assert named_noun("What was the name of the pilot flying the B-17?") == "pilot"
+    assert named_noun("What were the names of the two people who died?") == "people"
+    assert asked_noun("What is the name of North Korea's representative at the UN?") == \
+        "representative"
+    # Another name of someone named, or no "of": not this question.
+    assert named_noun("What was Ginger Baker's real name?") is None
+    assert named_noun("Who did Trump name to replace John Bolton?") is None
+    assert named_noun("What name would the storm have been given?") is None
+

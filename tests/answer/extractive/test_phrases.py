@@ -11,6 +11,7 @@ from assistant.answer.extractive.phrases import (
     find_answer,
     headed_phrase,
     noun_kind,
+    noun_name,
     object_phrase,
     opening_entity,
 )
@@ -162,3 +163,16 @@ def test_a_sentence_opens_with_its_subject():
         "South Korea’s NIS"
     assert opening("North Korea has denied it.") == "North Korea"
     assert opening("the agency said so.") is None
+
+
+@pytest.mark.parametrize(("sentence", "name"), [
+    ("The pilot, Deepak Sathe, died in the crash.", "Deepak Sathe"),
+    ("Pilot Deepak Sathe died in the crash.", "Pilot Deepak Sathe"),  # a title stays
+    ("Deepak Sathe, the pilot, died in the crash.", "Deepak Sathe"),
+    ("The pilot died in the crash.", None),
+    ("North Korea's representative spoke at the UN.", None),  # whose, not who
+])
+def test_the_name_a_sentence_gives_a_noun_is_a_proper_noun_beside_it(sentence, name):
+    noun = "representative" if "representative" in sentence else "pilot"
+    found = noun_name(parsed(sentence), noun)
+    assert (found.text if found else None) == name
