@@ -10,7 +10,7 @@ or a name the question hinges on appears nowhere in the evidence, the answer is 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -41,6 +41,7 @@ from assistant.answer.extractive.phrases import (
 from assistant.answer.extractive.scoring import TIE, Candidate, SupportScorer
 from assistant.answer.parts import join_answers, question_parts
 from assistant.evidence import SentenceTokens, SentenceVectors, evidence_sentences, with_parses
+from assistant.models import Passage
 from assistant.prompts import Prompts
 from assistant.retrieval.followup import ResolvedQuestion, needs_context, resolve_followup
 from assistant.text.lexical import STOPWORDS, stem, terms, words
@@ -127,16 +128,10 @@ class ExtractiveAnswerer:
         vectors = self.sentence_vectors([c.evidence.sentence for c in candidates])
         scored = self.scorer.score(candidates, resolved.question, kind, own_terms,
                                    context_terms, query_vector, vectors)
-        # The question's names ("… in Belgrade", "… the Air India Express plane …") must all
-        # be in the article that answers (its title and the passages of it retrieved): of the
-        # articles retrieved, only those that name them all compete, when any does.
+        # Of the articles retrieved, only those that name everything the question names
+        # compete, when any does.
         names = asked_names(resolved.question)
-        articles: dict[str, list[str]] = {}
-        for passage in retrieval.passages:
-            chunk = passage.chunk
-            articles.setdefault(chunk.doc_id, [chunk.title, chunk.dateline]).append(chunk.text)
-        naming = {doc for doc, texts in articles.items()
-                  if not names_outside(resolved.question, " ".join(texts), names)}
+        naming = _naming_articles(resolved.question, retrieval.passages, names)
         scored = [c for c in scored if c.passage.chunk.doc_id in naming] or scored
         giving = scored
         if kind in STRICT_KINDS:
@@ -298,6 +293,17 @@ class ExtractiveAnswerer:
             parts[0] = self.prompts.render("answer_lead", short_answer=short_answer,
                                            sentence=parts[0])
         return Draft(" ".join(parts), short_answer, False, tuple(citations))
+
+
+def _naming_articles(question: str, passages: Sequence[Passage], names: list[str]) -> set[str]:
+    """The articles (doc ids) whose title and retrieved passages hold every one of the
+    question's ``names`` ("… in Belgrade", "… the Air India Express plane …")."""
+    articles: dict[str, list[str]] = {}
+    for passage in passages:
+        chunk = passage.chunk
+        articles.setdefault(chunk.doc_id, [chunk.title, chunk.dateline]).append(chunk.text)
+    return {doc for doc, texts in articles.items()
+            if not names_outside(question, " ".join(texts), names)}
 
 
 def _neighbour_with_answer(best: Candidate, scored: list[Candidate], kind: QuestionKind,
