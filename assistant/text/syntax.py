@@ -100,6 +100,10 @@ class Parse:
             run = run[1:]
         while run and self.dep(run[-1]) in ("punct", "cc", "case") and run[-1] != i:
             run = run[:-1]
+        # A date run into a name by the parse ("On Tuesday North Korea denied") is no part
+        # of it.
+        while run and run[0] != i and self._in_time(run[0]) and not self._in_time(i):
+            run = run[1:]
         if not run:
             return None
         # "Service (NIS)": an appositive in brackets right after the name is part of it.
@@ -108,6 +112,11 @@ class Parse:
                 self.dep(after + 1) == "appos" and self.tag(after + 2) == "-RRB-":
             run.extend((after, after + 1, after + 2))
         return self.tokens[run[0]].start, self.tokens[run[-1]].end
+
+    def _in_time(self, i: int) -> bool:
+        token = self.tokens[i]
+        return any(e.label in ("DATE", "TIME") and e.start <= token.start and token.end <= e.end
+                   for e in self.entities)
 
     def label(self, start: int, end: int) -> str:
         """The type of the entity spanning exactly ``[start, end)``, or ""."""

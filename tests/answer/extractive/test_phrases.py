@@ -133,6 +133,9 @@ def test_the_kind_a_noun_asks_for_is_read_from_the_names_it_is_tied_to():
      "has downplayed South Korea’s accusations.", "Russia"),
     ("Who says the denial is unsurprising?", "According to analysts, North Korea’s denial is "
      "unsurprising.", "analysts"),
+    # The parse runs the date into the name; the name alone is the actor.
+    ("Who denied sending troops?", "On Tuesday North Korea again denied sending its troops.",
+     "North Korea"),
 ])
 def test_the_actor_of_the_asked_action(question, sentence, actor):
     found = actor_phrase(question, parsed(sentence))
