@@ -15,6 +15,7 @@ from typing import Any
 
 from assistant.answer.base import Answerer, Question, Retrieval
 from assistant.answer.extractive.answerer import ExtractiveAnswerer
+from assistant.answer.extractive.chooser import SentenceChooser
 from assistant.answer.extractive.confidence import ConfidenceModel
 from assistant.answer.extractive.kinds import NounKinds, QuestionKinds
 from assistant.answer.extractive.scoring import SupportScorer
@@ -127,15 +128,17 @@ def to_turns(history: Sequence[Any] | None) -> list[Turn]:
 def build_answerers(settings: Settings, prompts: Prompts, embedder: Embedder,
                     sentence_vectors: SentenceVectors, sentence_tokens: SentenceTokens,
                     statistics: TermRarity, synonyms: SynonymMatcher,
-                    confidence: ConfidenceModel | None = None) -> dict[AnswerMode, Answerer]:
-    """One answerer per mode; the ``llm`` mode only when a model is configured. ``confidence``
-    replaces the fitted confidence model (training fits a new one)."""
+                    confidence: ConfidenceModel | None = None,
+                    chooser: SentenceChooser | None = None) -> dict[AnswerMode, Answerer]:
+    """One answerer per mode; the ``llm`` mode only when a model is configured.
+    ``confidence`` and ``chooser`` replace the fitted models (training fits new ones)."""
     exact = embedder.embed if settings.embedding_backend == EmbeddingBackend.ONNX_INT8 else None
     extractive = ExtractiveAnswerer(
         prompts, SupportScorer(statistics.idf, synonyms, exact, settings.min_support),
         sentence_vectors, sentence_tokens, QuestionKinds(NounKinds.load(), synonyms.word_vectors),
         known_term=statistics.__contains__, confidence=confidence or ConfidenceModel.load(),
-        min_support=settings.min_support, max_sentences=settings.max_answer_sentences)
+        chooser=chooser or SentenceChooser.load(), min_support=settings.min_support,
+        max_sentences=settings.max_answer_sentences)
     answerers: dict[AnswerMode, Answerer] = {AnswerMode.EXTRACTIVE: extractive}
     from assistant.answer.written.model import build_chat_model
 
@@ -172,7 +175,8 @@ class Assistant:
     @classmethod
     def open(cls, corpus_dir: Path | str | None = None, index_dir: Path | str | None = None,
              settings: Settings | None = None, embedder: Embedder | None = None,
-             confidence: ConfidenceModel | None = None) -> Assistant:
+             confidence: ConfidenceModel | None = None,
+             chooser: SentenceChooser | None = None) -> Assistant:
         """Build the assistant over an existing index (run ``ingest`` first)."""
         settings = settings or Settings()
         overrides = {k: Path(v).absolute() for k, v in (("corpus_dir", corpus_dir),
@@ -193,7 +197,7 @@ class Assistant:
         prompts = Prompts(settings.prompts_dir)
         answerers = build_answerers(settings, prompts, embedder, store.sentence_vectors,
                                     store.sentence_tokens, statistics,
-                                    SynonymMatcher(word_vectors), confidence)
+                                    SynonymMatcher(word_vectors), confidence, chooser)
         syntax.warm_up()  # the NLP pipeline parses each question: load it now
         return cls(settings, prompts, embedder, retriever, statistics, word_vectors, answerers)
 

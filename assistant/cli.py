@@ -106,8 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"assistant: {failure}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as error:  # noqa: BLE001 - the user gets one line; known kinds below
-        from assistant.answer.extractive.confidence import ConfidenceError
         from assistant.answer.extractive.kinds import KindModelError
+        from assistant.answer.extractive.linear import ModelFileError
         from assistant.answer.written.model import LLMError
         from assistant.ingest.pipeline import IngestBusy
         from assistant.ingest.tagging import PipelineError
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         from assistant.web.engine import EngineError
 
         if isinstance(error, ModelError | IngestBusy | StoreError | FileNotFoundError |
-                      GoldenError | EngineError | LLMError | PipelineError | ConfidenceError |
+                      GoldenError | EngineError | LLMError | PipelineError | ModelFileError |
                       KindModelError):
             print(f"assistant: {error}", file=sys.stderr)
             return EXIT_ERROR

@@ -83,7 +83,7 @@ class Recorder:
 def squad_articles(folder: Path) -> list[tuple[str, list[dict]]]:
     """Write each SQuAD article as one Markdown file; its questions, by article."""
     data = json.loads(SQUAD.read_text(encoding="utf-8"))["data"]
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     articles = []
     for article in data:
         title = article["title"].replace("_", " ")
@@ -94,6 +94,21 @@ def squad_articles(folder: Path) -> list[tuple[str, list[dict]]]:
         questions = [q for p in article["paragraphs"] for q in p["qas"]]
         articles.append((title, questions))
     return articles
+
+
+def split_squad(work: Path, rng: random.Random, held_out_articles: int, train_questions: int,
+                held_out_questions: int) -> tuple[set[str], dict[str, list[dict]]]:
+    """Write the SQuAD articles into ``work/squad``; hold some articles out; sample questions
+    of the others for training and of the held-out ones for measuring."""
+    articles = squad_articles(work / "squad")
+    order = list(range(len(articles)))
+    rng.shuffle(order)
+    held = {articles[i][0] for i in order[:held_out_articles]}
+    pool = {"squad-train": [q for t, qs in articles if t not in held for q in qs],
+            "squad-held-out": [q for t, qs in articles if t in held for q in qs]}
+    sizes = {"squad-train": train_questions, "squad-held-out": held_out_questions}
+    return held, {source: rng.sample(questions, min(sizes[source], len(questions)))
+                  for source, questions in pool.items()}
 
 
 def open_recording(settings: Settings, embedders) -> tuple[Assistant, Recorder]:
@@ -184,6 +199,9 @@ def main() -> None:
     parser.add_argument("--held-out-articles", type=int, default=4)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--out", type=Path, default=CONFIDENCE_FILE)
+    parser.add_argument("--squad-dir", type=Path,
+                        help="folder for the SQuAD articles and their index, reused when it "
+                             "holds them (scripts share it); default: a temporary one")
     parser.add_argument("--wikinews-index", type=Path,
                         help="index folder of the Wikinews corpus to use (or build); default: "
                              "a temporary one")
@@ -194,17 +212,9 @@ def main() -> None:
     for embedder in embedders:
         embedder.warm_up()
     with tempfile.TemporaryDirectory(prefix="train-confidence-") as tmp:
-        work = Path(tmp)
-        articles = squad_articles(work / "squad")
-        order = list(range(len(articles)))
-        rng.shuffle(order)
-        held = {articles[i][0] for i in order[:args.held_out_articles]}
-        pool = {"squad-train": [q for t, qs in articles if t not in held for q in qs],
-                "squad-held-out": [q for t, qs in articles if t in held for q in qs]}
-        sampled = {"squad-train": rng.sample(pool["squad-train"], min(
-                       args.squad_questions, len(pool["squad-train"]))),
-                   "squad-held-out": rng.sample(pool["squad-held-out"], min(
-                       args.held_out_questions, len(pool["squad-held-out"])))}
+        work = args.squad_dir or Path(tmp)
+        held, sampled = split_squad(work, rng, args.held_out_articles, args.squad_questions,
+                                    args.held_out_questions)
         rows = squad_rows(work, embedders, sampled) + wikinews_rows(
             args.wikinews_index or work / "wikinews-index", embedders)
     train = [r for r in rows if r.source in ("squad-train", "wikinews-dev")]

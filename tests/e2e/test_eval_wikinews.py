@@ -19,6 +19,28 @@ def index_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("wikinews") / "index"
 
 
+@pytest.fixture(scope="module")
+def squad_dir(tmp_path_factory):
+    """The SQuAD articles and their index, made by the first training script that runs and
+    reused by the next."""
+    return tmp_path_factory.mktemp("squad")
+
+
+def train(script: str, out, index_dir, squad_dir) -> dict:
+    """Run a training script on a small sample (the full runs take minutes); its printed
+    summary."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "training" / script),
+         "--squad-questions", "120", "--held-out-questions", "40", "--out", str(out),
+         "--squad-dir", str(squad_dir), "--wikinews-index", str(index_dir)],
+        capture_output=True, text=True, timeout=1500)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
 @pytest.mark.parametrize("split", ["test", "dev"])
 def test_each_split_meets_its_thresholds(split, index_dir, tmp_path):
     golden = WIKINEWS / f"golden-{split}.jsonl"
@@ -46,26 +68,32 @@ def test_the_splits_are_disjoint_and_each_case_quotes_its_own_split():
                 assert found & own, (case["id"], sentence[:60])
 
 
-def test_the_confidence_model_trains_from_the_repository_data(index_dir, tmp_path):
-    """The training script on a small sample (the full run takes minutes): it writes a
-    model that loads, with its data recorded and its reliability measured."""
-    import subprocess
-    import sys
-
+def test_the_confidence_model_trains_from_the_repository_data(index_dir, squad_dir, tmp_path):
+    """It writes a model that loads, with its data recorded and its reliability measured."""
     from assistant.answer.extractive.confidence import ConfidenceModel
 
     out = tmp_path / "confidence.json"
-    done = subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "training" / "train_confidence.py"),
-         "--squad-questions", "120", "--held-out-questions", "40", "--out", str(out),
-         "--wikinews-index", str(index_dir)], capture_output=True, text=True, timeout=1500)
-    assert done.returncode == 0, done.stderr[-2000:]
+    printed = train("train_confidence.py", out, index_dir, squad_dir)
     data = json.loads(out.read_text())
     assert data["data"]["squad"]["train_questions"] == 120
     assert data["measured"]["wikinews-dev"]["questions"] >= 150
     assert data["measured"]["squad-held-out"]["reliability"]
     model = ConfidenceModel.load(out)
-    assert model.coefficients == tuple(json.loads(done.stdout)["coefficients"])
+    assert model.coefficients == tuple(printed["coefficients"])
+
+
+def test_the_sentence_chooser_trains_from_the_repository_data(index_dir, squad_dir, tmp_path):
+    """It writes a chooser that loads, with its data recorded and its top-1 accuracy measured
+    beside ranking by support alone, on the SQuAD articles the confidence model used."""
+    from assistant.answer.extractive.chooser import SentenceChooser
+
+    out = tmp_path / "chooser.json"
+    printed = train("train_chooser.py", out, index_dir, squad_dir)
+    data = json.loads(out.read_text())
+    assert data["data"]["squad"]["train_questions"] == 120
+    dev = data["measured"]["wikinews-dev"]
+    assert dev["rankings"] >= 100 and 0 < dev["top1"] <= 1 and 0 < dev["top1_by_support"] <= 1
+    assert SentenceChooser.load(out).coefficients == tuple(printed["coefficients"])
 
 
 def test_the_noun_kind_model_trains_from_the_repository_data(tmp_path):

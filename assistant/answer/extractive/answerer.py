@@ -2,9 +2,10 @@
 
 No language model writes anything here, so nothing can be said that the article does not say:
 every sentence of an answer is an article sentence, verbatim, with its offsets. The work is in
-choosing: each sentence of the retrieved passages gets a support score (``scoring``); the best
-one leads, with the phrase that answers in bold (``phrases``). When the best support is too low,
-or a name the question hinges on appears nowhere in the evidence, the answer is a refusal.
+choosing: each sentence of the retrieved passages gets a support score (``scoring``); a learned
+ranking over that and other measures (``chooser``) picks the one that leads, with the phrase
+that answers in bold (``phrases``). When the best support is too low, or a name the question
+hinges on appears nowhere in the evidence, the answer is a refusal.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from assistant.answer.base import Draft, Question, Retrieval, Retrieve
+from assistant.answer.extractive.chooser import Asked, SentenceChooser, choice
 from assistant.answer.extractive.confidence import ConfidenceModel, Signals
 from assistant.answer.extractive.kinds import (
     STRICT_KINDS,
@@ -38,7 +40,7 @@ from assistant.answer.extractive.phrases import (
     opening_entity,
     unnamed,
 )
-from assistant.answer.extractive.scoring import TIE, Candidate, SupportScorer
+from assistant.answer.extractive.scoring import Candidate, SupportScorer
 from assistant.answer.parts import join_answers, question_parts
 from assistant.evidence import SentenceTokens, SentenceVectors, evidence_sentences, with_parses
 from assistant.models import Passage
@@ -58,7 +60,8 @@ class ExtractiveAnswerer:
     def __init__(self, prompts: Prompts, scorer: SupportScorer,
                  sentence_vectors: SentenceVectors, sentence_tokens: SentenceTokens,
                  kinds: QuestionKinds, known_term: Callable[[str], bool],
-                 confidence: ConfidenceModel, min_support: float, max_sentences: int) -> None:
+                 confidence: ConfidenceModel, chooser: SentenceChooser, min_support: float,
+                 max_sentences: int) -> None:
         self.prompts = prompts
         self.kinds = kinds
         self.scorer = scorer
@@ -66,6 +69,7 @@ class ExtractiveAnswerer:
         self.sentence_tokens = sentence_tokens
         self.known_term = known_term  # whether the corpus uses a (stemmed) word anywhere
         self.confidence = confidence
+        self.chooser = chooser
         self.min_support = min_support
         self.max_sentences = max_sentences
 
@@ -145,20 +149,17 @@ class ExtractiveAnswerer:
             # "What was the name of the pilot …?" is answered only by a sentence that names
             # a pilot; "the pilot was injured" says there was one.
             giving = [c for c in giving if noun_name(c.parse, named)]
-        ranked = sorted(giving or scored, key=lambda c: -c.support)
-        # The sentence quoted: the best in its article's context; of sentences level with it
-        # (within what the scores can tell apart), the one that says the most by itself,
-        # since credit from a title or an earlier sentence is an inference.
-        level = [c for c in ranked if c.support >= ranked[0].support - TIE]
-        best = max(level, key=lambda c: c.alone)
-        ranked.remove(best)
-        ranked.insert(0, best)
+        # The sentence quoted: the candidate the learned chooser ranks first.
+        predicate = predicate_term(resolved.question)
+        pool = giving or scored
+        asked = Asked.of(resolved.question)
+        ranked = self.chooser.rank(pool, [choice(c, own_terms, asked) for c in pool])
+        best = ranked[0]
         # Whether the coverage answers at all is judged on the sentence that matches best on
         # its own words: a title naming the question's subject says nothing about the asked
         # fact, so it may choose among sentences but never turn a refusal into an answer.
-        by_itself = sorted(giving or scored, key=lambda c: -c.alone)
+        by_itself = sorted(pool, key=lambda c: -c.alone)
         standing = by_itself[0]
-        predicate = predicate_term(resolved.question)
         chunk = standing.passage.chunk
         short = self._short_answer(resolved.question, kind, best, own_terms)
         described = event_names(resolved.question)

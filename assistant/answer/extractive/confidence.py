@@ -9,16 +9,13 @@ Wikinews dev split; the coefficients and a record of the data they came from liv
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from assistant.answer.extractive.linear import read_linear
+
 CONFIDENCE_FILE = Path(__file__).with_name("confidence.json")
-
-
-class ConfidenceError(ValueError):
-    """The confidence file is missing or does not fit these signals; the message says which."""
 
 
 @dataclass(frozen=True)
@@ -54,18 +51,8 @@ class ConfidenceModel:
 
     @classmethod
     def load(cls, path: Path = CONFIDENCE_FILE) -> ConfidenceModel:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            names = tuple(data["features"])
-            model = cls(tuple(float(c) for c in data["coefficients"]),
-                        float(data["intercept"]))
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            raise ConfidenceError(f"cannot read the confidence model {path}: {error}; run "
-                                  "training/train_confidence.py to make it") from None
-        if names != Signals.names() or len(model.coefficients) != len(names):
-            raise ConfidenceError(f"{path} was fitted on other signals ({', '.join(names)}); "
-                                  "run training/train_confidence.py again")
-        return model
+        return cls(*read_linear(path, "confidence", Signals.names(),
+                                "training/train_confidence.py"))
 
     def confidence(self, signals: Signals) -> float:
         score = self.intercept + sum(c * v for c, v in zip(self.coefficients, signals.values(),

@@ -173,6 +173,47 @@ def predicate_term(question: str) -> str | None:
     return term if term and term not in STOPWORDS else None  # "Which agency did …"
 
 
+def asked_verb(question: str) -> str | None:
+    """The lemma of the question's main verb ("carry" in "What cargo was the tanker
+    carrying?"), None when it is "be" or the question has no verb."""
+    parse = parse_question(question)
+    verb = _main_verb(parse)
+    if verb is None or not parse.is_verb(verb) or parse.lemma(verb) == "be":
+        return None
+    return parse.lemma(verb).lower()
+
+
+def _main_verb(parse: Parse) -> int | None:
+    """The root; when that is "be" or "do" with a verb below it (a parse of "What was the
+    tanker carrying?" that roots it at "was"), that verb."""
+    root = next((i for i in range(len(parse)) if parse.dep(i) == "ROOT"), None)
+    if root is not None and parse.lemma(root) in ("be", "do"):
+        below = [i for i in parse.children(root) if parse.is_verb(i)]
+        if below:
+            return below[0]
+    return root
+
+
+def core_lemmas(question: str) -> frozenset[str]:
+    """What the question asks, as lemmas: its main verb with the common nouns and particles
+    that complete it ("claim", "responsibility", "group" in "Which group claimed
+    responsibility for the drone strikes …?"), not the phrases that set the scene ("… for
+    the drone strikes on Saudi Aramco's oil facilities")."""
+    parse = parse_question(question)
+    root = _main_verb(parse)
+    if root is None:
+        return frozenset()
+    core = [root, *parse.children(root, "dobj", "attr", "prt", "acomp", "xcomp", "nsubj",
+                                  "nsubjpass", "advmod")]
+    core += [parse.head(i) for i in range(len(parse))
+             if parse.tag(i) in ("WDT", "WP$") and parse.head(i) != i]  # "Which *group*"
+    return frozenset(parse.lemma(i).lower() for i in core
+                     if parse.tag(i) in ("NN", "NNS", "VB", "VBD", "VBG", "VBN", "VBP", "VBZ",
+                                         "RP", "JJ", "RB")
+                     and parse.lemma(i).lower() not in STOPWORDS
+                     and parse.lemma(i).lower() != "be")
+
+
 def event_names(question: str) -> frozenset[str]:
     """The stemmed proper nouns of a question about an event ("Where was the body of Seoul
     mayor Park Won-soon found?"), whose appositions ("Seoul, South Korea") describe the names,

@@ -8,14 +8,18 @@ lower.
 News names its subject in the title and the first sentence, then says "he", "the tanker" or
 "the fine": the sentence that gives the asked fact rarely repeats the name. So each sentence
 has two scores: ``support``, where the question's names that the title or an earlier sentence
-of the passage gives count as present, which chooses the sentence to quote; and ``alone``, on
-the sentence's own words, which decides whether the coverage answers at all (a title or an
-earlier sentence is no statement of the asked fact). A question made only of names ("Who is
-Robert Wood?") has no asked fact to choose by, and is scored on own words alone.
+of the passage gives count as present, one of the measures the chooser (``chooser``) ranks
+sentences by; and ``alone``, on the sentence's own words, which decides whether the coverage
+answers at all (a title or an earlier sentence is no statement of the asked fact). A question
+made only of names ("Who is Robert Wood?") has no asked fact to choose by, and is scored on own
+words alone. Two more coverages tell the asked fact from the story's scene, for the chooser:
+``focus`` weighs each word by how few of the article's sentences say it, ``beyond`` counts
+only the words the article's first sentence lacks.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -47,7 +51,7 @@ _EXACT_POOL = 4  # at most this many sentences are scored again at full precisio
 # How far int8 sentence vectors move a question-sentence cosine: 0.0225 at the 99.9th
 # percentile, 0.037 at most, over the dev questions and 1,500 dev sentences.
 _INT8_DENSE_ERROR = 0.025
-# Supports closer than this are level: either sentence's vector may have moved by the error.
+# Supports closer than this may be in either order: either sentence's vector may have moved.
 TIE = 2 * _DENSE_WEIGHT * _INT8_DENSE_ERROR
 
 
@@ -60,6 +64,13 @@ class Candidate:
     lexical: float = 0.0
     dense: float = 0.0
     alone: float = 0.0  # the support of the sentence's own words, title aside
+    # The share of the question's words it holds in context, each weighed by how few of its
+    # article's sentences say it: the asked fact, not the scene every sentence repeats.
+    focus: float = 0.0
+    # The share of the question's words that its article's first sentence does not hold
+    # (the asked fact beyond the story's scene) that it holds.
+    beyond: float = 0.0
+    typed: bool = False  # it holds a phrase of the wanted kind (never, for an open question)
 
     @property
     def sentence_id(self) -> str:
@@ -149,16 +160,39 @@ class SupportScorer:
                 introduced[chunk.chunk_id] = by_start
             return introduced[chunk.chunk_id].get(candidate.start, set())
 
+        # Within an article, a word most of its sentences say sets the scene; the words few
+        # of them say tell its sentences apart (inverse sentence frequency).
+        by_doc: dict[str, list[set[str]]] = {}
+        for c in candidates:
+            by_doc.setdefault(c.passage.chunk.doc_id, []).append(terms_of(c.text))
+        local: dict[str, tuple[dict[str, float], float]] = {}
+        for doc, said_sets in by_doc.items():
+            n = len(said_sets)
+            doc_weights = {t: w * math.log((n + 1) / (sum(t in s for s in said_sets) + 0.5))
+                           for t, w in weights.items()}
+            local[doc] = (doc_weights, sum(doc_weights.values()) or 1.0)
+        # An article's first sentence sets its scene: the question's words it holds say what
+        # the story is, the others what is asked of it.
+        beyond_scene: dict[str, tuple[dict[str, float], float]] = {}
+        for c in candidates:
+            chunk = c.passage.chunk
+            if chunk.index == 0 and c.start == chunk.start:
+                asked_weights = {t: w for t, w in weights.items()
+                                 if t not in terms_of(c.text)}
+                beyond_scene[chunk.doc_id] = (asked_weights, sum(asked_weights.values()))
+
         def scored(candidate: Candidate, soft: dict[str, float],
                    vectors: dict[str, np.ndarray] = vectors) -> Candidate:
             before = names_before(candidate)
+            doc_weights, doc_total = local[candidate.passage.chunk.doc_id]
             said = terms_of(candidate.text)
             vector = vectors.get(candidate.sentence_id)
             dense = float(np.dot(vector, query_vector)) if vector is not None else 0.0
             typed = kind == QuestionKind.OTHER or find_answer(kind, candidate.parse, own,
                                                               described)
 
-            def support_with(present: set[str]) -> tuple[float, float]:
+            def support_with(present: set[str], weights: dict[str, float] = weights,
+                             total: float = total) -> tuple[float, float]:
                 lexical = sum(w if t in present else w * soft.get(t, 0.0)
                               for t, w in weights.items()) / total
                 # The conversation can only add to a sentence's coverage, never dilute it:
@@ -170,8 +204,14 @@ class SupportScorer:
 
             alone, lexical = support_with(said)
             support, _ = support_with(said | before) if before - said else (alone, 0.0)
+            _, focus = support_with(said | before, doc_weights, doc_total)
+            asked_weights, asked_total = beyond_scene.get(candidate.passage.chunk.doc_id,
+                                                          ({}, 0.0))
+            _, beyond = support_with(said | before, asked_weights, asked_total) \
+                if asked_total else (0.0, 0.0)
             return replace(candidate, support=support, lexical=lexical, dense=dense,
-                           alone=alone)
+                           alone=alone, focus=focus, beyond=beyond,
+                           typed=bool(typed) and kind != QuestionKind.OTHER)
 
         exact = [scored(c, {}) for c in candidates]
         # Synonyms are looked up for the strongest sentences only: the words of a dozen
@@ -183,8 +223,8 @@ class SupportScorer:
         rescored = {c.sentence_id: scored(c, soft[c.sentence_id]) for c in pool}
         if self.embed_exact is not None and rescored:
             # Decided on the final scores, synonyms included: which sentences could int8
-            # have put in another order, or on the other side of the threshold? The answerer
-            # treats sentences within TIE as level, so int8 may misjudge that by TIE again.
+            # have put in another order, or on the other side of the threshold? Sentences
+            # within TIE of each other may have swapped; allow that error once more.
             ranked = sorted(rescored.values(), key=lambda c: -c.support)
             top = [c for c in ranked[:_EXACT_POOL] if c.support >= ranked[0].support - 2 * TIE]
             standing = max(ranked, key=lambda c: c.alone)  # what refusing is judged on

@@ -10,6 +10,7 @@ import numpy as np
 
 from assistant.answer.base import Draft, Question, Retrieval
 from assistant.answer.extractive.answerer import ExtractiveAnswerer
+from assistant.answer.extractive.chooser import SentenceChooser
 from assistant.answer.extractive.confidence import ConfidenceModel
 from assistant.answer.extractive.scoring import SupportScorer
 from assistant.models import Chunk, Passage, Sentence, Turn
@@ -83,6 +84,7 @@ def answerer(max_sentences: int = 3) -> ExtractiveAnswerer:
                               sentence_vectors, parse_sentences, untyped_nouns(),
                               known_term=rarity.__contains__,
                               confidence=ConfidenceModel.load(),
+                              chooser=SentenceChooser.load(),
                               min_support=MIN_SUPPORT, max_sentences=max_sentences)
 
 
@@ -148,16 +150,19 @@ def test_a_short_answer_inside_the_sentence_leads_it_in_the_answer_lead_template
 def test_a_second_article_stating_the_same_answer_is_cited_too():
     draft = ask("Who denied sending troops to Russia?", "troops", "envoy")
     again = "On Tuesday North Korea again denied sending its troops to Russia."
-    assert draft.answer == f"{DENIAL} [1] {again} [2]"
-    assert [(c.n, c.doc_id, c.start) for c in draft.citations] == [(1, "troops", 0),
-                                                                   (2, "envoy", 24)]
+    assert draft.short_answer == "North Korea"  # not "Tuesday North Korea"
+    assert {c.quote for c in draft.citations} == {DENIAL, again}
+    assert sorted((c.doc_id, c.start) for c in draft.citations) == [("envoy", 24),
+                                                                    ("troops", 0)]
     assert_citations_resolve(draft)
 
 
 def test_max_sentences_caps_the_quoted_sentences():
+    full = ask("Who denied sending troops to Russia?", "troops", "envoy")
     draft = ask("Who denied sending troops to Russia?", "troops", "envoy", max_sentences=1)
-    assert draft.answer == f"{DENIAL} [1]"
-    assert [c.doc_id for c in draft.citations] == ["troops"]
+    assert len(full.citations) == 2
+    assert [c.quote for c in draft.citations] == [full.citations[0].quote]
+    assert draft.answer.endswith(f"{full.citations[0].quote} [1]")
 
 
 def test_a_name_the_passages_never_mention_is_refused_by_name():
@@ -257,12 +262,15 @@ def follow_up(question: str, conversation: str, *doc_ids: str) -> Draft:
 def test_a_follow_up_is_answered_from_the_article_the_conversation_quoted():
     alone = answerer().answer(retrieval("Who denied sending troops to Russia?", "troops",
                                         "envoy"))
-    assert alone.citations[0].doc_id == "troops"  # the best match over everything retrieved
-    draft = follow_up("Who denied sending troops to Russia?", "envoy", "troops", "envoy")
-    assert [c.doc_id for c in draft.citations] == ["envoy"]
-    assert draft.answer.endswith("On Tuesday North Korea again denied sending its troops to "
-                                 "Russia. [1]")
-    assert_citations_resolve(draft)
+    # Both articles answer; over everything retrieved one is quoted first. After a turn that
+    # quoted the other, the follow-up is answered from that other alone.
+    other = {"troops", "envoy"} - {alone.citations[0].doc_id}
+    for conversation in sorted(other):
+        draft = follow_up("Who denied sending troops to Russia?", conversation, "troops",
+                          "envoy")
+        assert [c.doc_id for c in draft.citations] == [conversation]
+        assert draft.short_answer == "North Korea"
+        assert_citations_resolve(draft)
 
 
 def test_a_follow_up_its_article_does_not_answer_is_answered_from_everything_retrieved():
@@ -360,18 +368,36 @@ class PresetScorer(SupportScorer):
                 for c in candidates for s, a in [self.scores.get(c.text, (0.0, 0.0))]]
 
 
-def test_of_sentences_level_in_context_the_one_saying_the_most_by_itself_is_quoted():
-    def quoted(count_support: float) -> str:
-        scorer = PresetScorer({DENIAL: (0.80, 0.80), COUNT: (count_support, 0.60)})
+class PreferringChooser(SentenceChooser):
+    """Ranks one sentence first, the rest as the shipped chooser does; records what it was
+    given to rank."""
+
+    def __init__(self, preferred: str) -> None:
+        super().__init__(SentenceChooser.load().coefficients)
+        self.preferred = preferred
+        self.ranked: list[list[str]] = []
+
+    def rank(self, candidates, choices):
+        self.ranked.append([c.text for c in candidates])
+        ranked = super().rank(candidates, choices)
+        return sorted(ranked, key=lambda c: c.text != self.preferred)
+
+
+def test_the_sentence_quoted_is_the_one_the_chooser_ranks_first():
+    def quoted(preferred: str) -> tuple[str, PreferringChooser]:
+        scorer = PresetScorer({DENIAL: (0.80, 0.80), COUNT: (0.70, 0.60)})
         rarity = TermRarity.of_chunks(list(CHUNKS.values()))
+        chooser = PreferringChooser(preferred)
         draft = ExtractiveAnswerer(PROMPTS, scorer, sentence_vectors, parse_sentences,
                                    untyped_nouns(), rarity.__contains__,
-                                   ConfidenceModel.load(), MIN_SUPPORT, 1).answer(
+                                   ConfidenceModel.load(), chooser, MIN_SUPPORT, 1).answer(
             retrieval("What about the troops in Russia?", "troops"))
-        return draft.citations[0].quote
+        return draft.citations[0].quote, chooser
 
-    assert quoted(0.81) == DENIAL  # level: credit from context is an inference
-    assert quoted(0.90) == COUNT  # clearly ahead in context
+    for preferred in (DENIAL, COUNT):
+        quote, chooser = quoted(preferred)
+        assert quote == preferred
+        assert {DENIAL, COUNT} <= set(chooser.ranked[0])  # every candidate was ranked
 
 
 def test_only_articles_naming_everything_the_question_names_compete():

@@ -7,12 +7,8 @@ import json
 
 import pytest
 
-from assistant.answer.extractive.confidence import (
-    CONFIDENCE_FILE,
-    ConfidenceError,
-    ConfidenceModel,
-    Signals,
-)
+from assistant.answer.extractive.confidence import CONFIDENCE_FILE, ConfidenceModel, Signals
+from assistant.answer.extractive.linear import ModelFileError
 
 STRONG = Signals(support=0.8, dense=0.8, lexical=0.9, margin=0.2, missing_names=0.0,
                  names_outside=0.0, predicate_unsaid=0.0, kind_unmet=0.0, no_short_answer=0.0)
@@ -37,10 +33,10 @@ def test_confidence_is_the_logistic_of_the_weighted_signals():
 
 
 def test_a_missing_or_mismatched_file_is_a_one_line_error(tmp_path):
-    with pytest.raises(ConfidenceError, match="cannot read the confidence model"):
+    with pytest.raises(ModelFileError, match="cannot read the confidence model"):
         ConfidenceModel.load(tmp_path / "absent.json")
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"features": ["support"], "coefficients": [1.0],
                                  "intercept": 0.0}))
-    with pytest.raises(ConfidenceError, match="fitted on other signals"):
+    with pytest.raises(ModelFileError, match="fitted on other signals"):
         ConfidenceModel.load(other)

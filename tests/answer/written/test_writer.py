@@ -10,6 +10,7 @@ import numpy as np
 
 from assistant.answer.base import Draft, Question, Retrieval
 from assistant.answer.extractive.answerer import ExtractiveAnswerer
+from assistant.answer.extractive.chooser import SentenceChooser
 from assistant.answer.extractive.confidence import ConfidenceModel
 from assistant.answer.extractive.scoring import SupportScorer
 from assistant.answer.written.check import Checker
@@ -115,7 +116,8 @@ def writer(chat: FakeChat) -> WrittenAnswerer:
                                     sentence_vectors, parse_sentences, untyped_nouns(),
                                     known_term=rarity.__contains__,
                                     confidence=ConfidenceModel.load(),
-                                    min_support=0.44, max_sentences=3)
+                                    chooser=SentenceChooser.load(), min_support=0.44,
+                                    max_sentences=3)
     builder = PromptBuilder(PROMPTS, tiktoken_counter(), 8192, 512)
     checker = Checker(FakeEmbedder().embed, sentence_vectors, SynonymMatcher(None),
                       min_overlap=0.6, min_similarity=0.55, refusal=builder.no_answer())
