@@ -16,7 +16,6 @@ prints a JSON summary. Usage: ``python training/train_chooser.py [--squad-questi
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import sys
@@ -28,12 +27,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from train_confidence import (  # noqa: E402
-    ROOT,
-    SQUAD,
     WIKINEWS,
-    _sha256,
+    arguments,
+    data_record,
     share,
     split_squad,
+    warm_embedders,
 )
 
 from assistant.answer.extractive.chooser import (  # noqa: E402
@@ -41,7 +40,7 @@ from assistant.answer.extractive.chooser import (  # noqa: E402
     Choice,
     SentenceChooser,
 )
-from assistant.app import Assistant, build_embedder, run_ingest  # noqa: E402
+from assistant.app import Assistant, run_ingest  # noqa: E402
 from assistant.quality.golden import load_golden  # noqa: E402
 from assistant.quality.metrics import contains_answer, normalize  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
@@ -155,26 +154,10 @@ def top1(chooser: SentenceChooser, rankings: list[Ranking]) -> float | None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--squad-questions", type=int, default=2500,
-                        help="SQuAD questions sampled from the training articles")
-    parser.add_argument("--held-out-questions", type=int, default=800,
-                        help="SQuAD questions sampled from the held-out articles")
-    parser.add_argument("--held-out-articles", type=int, default=4)
-    parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--out", type=Path, default=CHOOSER_FILE)
-    parser.add_argument("--squad-dir", type=Path,
-                        help="folder for the SQuAD articles and their index, reused when it "
-                             "holds them (scripts share it); default: a temporary one")
-    parser.add_argument("--wikinews-index", type=Path,
-                        help="index folder of the Wikinews corpus to use (or build); default: "
-                             "a temporary one")
-    args = parser.parse_args()
+    args = arguments(__doc__.splitlines()[0], CHOOSER_FILE)
     started = time.perf_counter()
     rng = random.Random(args.seed)
-    embedders = (build_embedder(Settings()), build_embedder(Settings(), queries=True))
-    for embedder in embedders:
-        embedder.warm_up()
+    embedders = warm_embedders()
     with tempfile.TemporaryDirectory(prefix="train-chooser-") as tmp:
         work = args.squad_dir or Path(tmp)
         held, sampled = split_squad(work, rng, args.held_out_articles, args.squad_questions,
@@ -188,16 +171,7 @@ def main() -> None:
                 "pairwise logistic regression (answering minus non-answering sentence)",
         "features": list(Choice.names()),
         "coefficients": list(chooser.coefficients),
-        "data": {
-            "squad": {"file": str(SQUAD.relative_to(ROOT)), "sha256": _sha256(SQUAD),
-                      "licence": "CC BY-SA 4.0", "held_out_articles": sorted(held),
-                      "train_questions": len(sampled["squad-train"]),
-                      "held_out_questions": len(sampled["squad-held-out"])},
-            "wikinews_dev": {"file": "evals/corpora/wikinews/golden-dev.jsonl",
-                             "sha256": _sha256(WIKINEWS / "golden-dev.jsonl"),
-                             "licence": "CC BY 2.5"},
-            "rankings": len(train),
-        },
+        "data": {**data_record(held, sampled), "rankings": len(train)},
         "seed": args.seed,
         "licence": "CC BY-SA 4.0 (derived from SQuAD 2.0)",
         "measured": {source: {"rankings": sum(r.source == source and any(r.right)

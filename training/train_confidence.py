@@ -190,27 +190,51 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(description: str, out: Path) -> argparse.Namespace:
+    """The command line the training scripts share; ``out``: the default model file."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--squad-questions", type=int, default=2500,
                         help="SQuAD questions sampled from the training articles")
     parser.add_argument("--held-out-questions", type=int, default=800,
                         help="SQuAD questions sampled from the held-out articles")
     parser.add_argument("--held-out-articles", type=int, default=4)
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--out", type=Path, default=CONFIDENCE_FILE)
+    parser.add_argument("--out", type=Path, default=out)
     parser.add_argument("--squad-dir", type=Path,
                         help="folder for the SQuAD articles and their index, reused when it "
                              "holds them (scripts share it); default: a temporary one")
     parser.add_argument("--wikinews-index", type=Path,
                         help="index folder of the Wikinews corpus to use (or build); default: "
                              "a temporary one")
-    args = parser.parse_args()
-    started = time.perf_counter()
-    rng = random.Random(args.seed)
+    return parser.parse_args()
+
+
+def warm_embedders() -> tuple:
+    """The ingest embedder and the query one, as the product uses them, loaded."""
     embedders = (build_embedder(Settings()), build_embedder(Settings(), queries=True))
     for embedder in embedders:
         embedder.warm_up()
+    return embedders
+
+
+def data_record(held: set[str], sampled: dict[str, list[dict]]) -> dict:
+    """What a fitted model records of the data it came from."""
+    return {
+        "squad": {"file": str(SQUAD.relative_to(ROOT)), "sha256": _sha256(SQUAD),
+                  "licence": "CC BY-SA 4.0", "held_out_articles": sorted(held),
+                  "train_questions": len(sampled["squad-train"]),
+                  "held_out_questions": len(sampled["squad-held-out"])},
+        "wikinews_dev": {"file": "evals/corpora/wikinews/golden-dev.jsonl",
+                         "sha256": _sha256(WIKINEWS / "golden-dev.jsonl"),
+                         "licence": "CC BY 2.5"},
+    }
+
+
+def main() -> None:
+    args = arguments(__doc__.splitlines()[0], CONFIDENCE_FILE)
+    started = time.perf_counter()
+    rng = random.Random(args.seed)
+    embedders = warm_embedders()
     with tempfile.TemporaryDirectory(prefix="train-confidence-") as tmp:
         work = args.squad_dir or Path(tmp)
         held, sampled = split_squad(work, rng, args.held_out_articles, args.squad_questions,
@@ -225,16 +249,7 @@ def main() -> None:
         "features": list(Signals.names()),
         "coefficients": list(model.coefficients),
         "intercept": model.intercept,
-        "data": {
-            "squad": {"file": str(SQUAD.relative_to(ROOT)), "sha256": _sha256(SQUAD),
-                      "licence": "CC BY-SA 4.0", "held_out_articles": sorted(held),
-                      "train_questions": len(sampled["squad-train"]),
-                      "held_out_questions": len(sampled["squad-held-out"])},
-            "wikinews_dev": {"file": "evals/corpora/wikinews/golden-dev.jsonl",
-                             "sha256": _sha256(WIKINEWS / "golden-dev.jsonl"),
-                             "licence": "CC BY 2.5"},
-            "rows": len(train),
-        },
+        "data": {**data_record(held, sampled), "rows": len(train)},
         "seed": args.seed,
         "licence": "CC BY-SA 4.0 (derived from SQuAD 2.0)",
         "measured": {source: measures(model, [r for r in rows if r.source == source])
