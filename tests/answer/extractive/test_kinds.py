@@ -15,6 +15,8 @@ from assistant.answer.extractive.kinds import (
     QuestionKind,
     QuestionKinds,
     asked_noun,
+    asked_verb,
+    core_lemmas,
     counted_noun,
     described_name,
     named_noun,
@@ -147,3 +149,15 @@ def test_the_noun_whose_name_is_asked_for():
     assert named_noun("Who did Trump name to replace John Bolton?") is None
     assert named_noun("What name would the storm have been given?") is None
 
+
+
+def test_the_main_verb_of_a_question_and_the_words_completing_it():
+    question = "Which group claimed responsibility for the drone strikes on Saudi Aramco?"
+    assert asked_verb(question) == "claim"
+    core = core_lemmas(question)
+    assert {"claim", "responsibility", "group"} <= core
+    assert not core & {"drone", "strike", "saudi", "aramco"}  # the scene, not the asked fact
+    assert asked_verb("Where did Hosni Mubarak die?") == "die"
+    # "be" asks nothing by itself.
+    assert asked_verb("Who is Robert Wood?") is None
+    assert "be" not in core_lemmas("Who is Robert Wood?")
