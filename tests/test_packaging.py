@@ -18,3 +18,14 @@ def test_every_package_folder_is_listed_and_every_data_folder_is_mapped():
     assert {mapped[name] for name in listed - folders - {"assistant.web.static"}} == {
         "prompts", "evals"}
     assert (PROJECT_ROOT / "assistant" / "web" / "static" / "page.css").is_file()
+
+
+def test_every_data_file_inside_the_package_is_shipped():
+    """A fitted model or table beside its module (``chooser.json``, ``int8.json``, …) is
+    named in package-data, or an installed wheel would lack it."""
+    config = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    shipped = {(package, name) for package, names in config["package-data"].items()
+               for name in names}
+    found = {(".".join(p.parent.relative_to(PROJECT_ROOT).parts), p.name)
+             for p in (PROJECT_ROOT / "assistant").rglob("*.json")}
+    assert found and found <= shipped
