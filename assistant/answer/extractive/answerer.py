@@ -34,6 +34,7 @@ from assistant.answer.extractive.phrases import (
     appositive,
     find_answer,
     headed_phrase,
+    measured_phrase,
     noun_kind,
     noun_name,
     object_phrase,
@@ -221,7 +222,9 @@ class ExtractiveAnswerer:
                  or object_phrase(question, best.parse)
                  or (appositive(best.parse, name) if name else None)
                  or (actor_phrase(question, best.parse) if kind == QuestionKind.WHO else None)
-                 or (headed_phrase(best.parse, noun) if noun else None))
+                 or (headed_phrase(best.parse, noun) if noun else None)
+                 or (measured_phrase(best.parse, noun)
+                     if noun and kind in (QuestionKind.OTHER, QuestionKind.HOW_MANY) else None))
         if found is None and noun and unnamed(best.parse, noun):
             return None  # "The spy agency reported …": which agency, an earlier sentence says
         if found is None and kind != QuestionKind.OTHER:

@@ -63,6 +63,24 @@ def headed_phrase(sentence: Parse, noun: str) -> Found | None:
     return None
 
 
+def measured_phrase(sentence: Parse, noun: str) -> Found | None:
+    """The value a number gives ``noun``: "7.0 magnitude" or "a magnitude of 7.0" for
+    "magnitude" (the noun with a number that modifies it, or that a preposition of it
+    takes)."""
+    for at in _nouns(sentence, noun):
+        numbers = [i for i in sentence.children(at, "nummod")] + [
+            i for prep in sentence.children(at, "prep")
+            for i in sentence.children(prep, "pobj") if sentence.tag(i) == "CD"]
+        if numbers:
+            around = [at, *numbers]
+            start = min(min(sentence.subtree(i)) for i in around)
+            end = max(max(sentence.subtree(i)) if i != at else at for i in around)
+            found = _trim(sentence, sentence.tokens[start].start, sentence.tokens[end].end)
+            if found:
+                return found
+    return None
+
+
 def noun_kind(noun: str, sentences: Iterable[Parse]) -> QuestionKind:
     """What kind of answer "which NOUN …?" wants, read from how the retrieved sentences use
     the noun: the type of the names it is part of, titles or describes ("Yonhap news agency",

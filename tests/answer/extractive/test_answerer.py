@@ -45,6 +45,9 @@ ARTICLES = {
                  "mayor's office said."),
     "un": ("North Korea at the UN",
            "North Korea's representative at the United Nations denied the reports on Monday."),
+    "quake": ("Earthquake near Samos",
+              "An earthquake struck near the Greek island of Samos on Friday. About twenty "
+              "buildings collapsed. The US Geological Survey reported it was of 7.0 magnitude."),
     "tribute": ("Tributes paid to Francis D'Souza",
                 "The former minister died on Thursday. He had advanced pancreatic cancer."),
 }
@@ -422,3 +425,10 @@ def test_the_name_of_someone_is_answered_only_by_a_sentence_that_names_them():
     named = ask("What is the name of the U.S. ambassador who spoke at the United Nations?",
                 "troops")
     assert not named.refused and named.short_answer == "Robert Wood"
+
+
+def test_a_number_that_measures_the_asked_noun_is_the_short_answer():
+    draft = ask("What magnitude did the US Geological Survey give the earthquake near Samos?",
+                "quake")
+    assert draft.short_answer == "7.0 magnitude"
+    assert draft.citations[0].quote == "The US Geological Survey reported it was of 7.0 magnitude."

@@ -10,6 +10,7 @@ from assistant.answer.extractive.phrases import (
     appositive,
     find_answer,
     headed_phrase,
+    measured_phrase,
     noun_kind,
     noun_name,
     object_phrase,
@@ -98,6 +99,14 @@ def test_description_and_head_noun_phrases():
     assert headed_phrase(parsed("It came after Seoul’s intelligence agency alleged it."),
                          "agency").text == "Seoul’s intelligence agency"
     assert headed_phrase(parsed("The agency alleged it."), "agency") is None  # names nothing
+
+
+def test_a_number_gives_the_value_of_the_asked_noun():
+    assert measured_phrase(parsed("The US Geological Survey reported it was of 7.0 magnitude."),
+                           "magnitude").text == "7.0 magnitude"
+    assert measured_phrase(parsed("It had a magnitude of 7.0 on the Richter scale."),
+                           "magnitude").text == "magnitude of 7.0"
+    assert measured_phrase(parsed("The magnitude was not reported."), "magnitude") is None
 
 
 def test_the_kind_a_noun_asks_for_is_read_from_the_names_it_is_tied_to():
