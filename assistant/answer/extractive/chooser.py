@@ -60,7 +60,7 @@ _NAMES = Choice.names()
 
 def choice(candidate: Candidate, own: set[str], asked: Asked) -> Choice:
     """``own``: the question's (stemmed) words."""
-    said = set(terms(candidate.text))
+    said = candidate.said or set(terms(candidate.text))
     parse = candidate.parse
     lemmas = {parse.lemma(i).lower() for i in range(len(parse))}
     chunk = candidate.passage.chunk

@@ -71,6 +71,7 @@ class Candidate:
     # (the asked fact beyond the story's scene) that it holds.
     beyond: float = 0.0
     typed: bool = False  # it holds a phrase of the wanted kind (never, for an open question)
+    said: frozenset[str] = frozenset()  # its (stemmed) words, once scored
 
     @property
     def sentence_id(self) -> str:
@@ -121,18 +122,6 @@ class SupportScorer:
         predicate = predicate_term(question)
         if predicate in weights:
             weights[predicate] *= PREDICATE_WEIGHT
-        # The asked noun ("Which *hospital* …") names the asked fact, as the verb does: it
-        # weighs as much where some sentence says it ("What *kind* of troops …" is said by
-        # none, and then choosing by it would only lower every sentence).
-        noun = asked_noun(question)
-        asked = stem(noun) if noun else None
-        if asked in weights and asked != predicate and \
-                any(asked in terms(c.text) for c in candidates):
-            weights[asked] *= PREDICATE_WEIGHT
-        total = sum(weights.values()) or 1.0
-        context_weights = {t: self.idf(t) for t in context}
-        context_total = sum(context_weights.values()) or 1.0
-
         # Names the question is about count as present in a sentence when the title or an
         # earlier sentence gives them: a later sentence says "He had cancer", not the name.
         names = {t for name in key_names(question) for t in terms(name)} & set(weights)
@@ -145,6 +134,18 @@ class SupportScorer:
             if text not in said_in:
                 said_in[text] = set(terms(text))
             return said_in[text]
+
+        # The asked noun ("Which *hospital* …") names the asked fact, as the verb does: it
+        # weighs as much where some sentence says it ("What *kind* of troops …" is said by
+        # none, and then choosing by it would only lower every sentence).
+        noun = asked_noun(question)
+        asked = stem(noun) if noun else None
+        if asked in weights and asked != predicate and \
+                any(asked in terms_of(c.text) for c in candidates):
+            weights[asked] *= PREDICATE_WEIGHT
+        total = sum(weights.values()) or 1.0
+        context_weights = {t: self.idf(t) for t in context}
+        context_total = sum(context_weights.values()) or 1.0
 
         def names_before(candidate: Candidate) -> set[str]:
             """The question's names the title or an earlier sentence of the chunk gives."""
@@ -211,7 +212,8 @@ class SupportScorer:
                 if asked_total else (0.0, 0.0)
             return replace(candidate, support=support, lexical=lexical, dense=dense,
                            alone=alone, focus=focus, beyond=beyond,
-                           typed=bool(typed) and kind != QuestionKind.OTHER)
+                           typed=bool(typed) and kind != QuestionKind.OTHER,
+                           said=frozenset(said))
 
         exact = [scored(c, {}) for c in candidates]
         # Synonyms are looked up for the strongest sentences only: the words of a dozen
