@@ -267,13 +267,11 @@ def test_a_follow_up_is_answered_from_the_article_the_conversation_quoted():
                                         "envoy"))
     # Both articles answer; over everything retrieved one is quoted first. After a turn that
     # quoted the other, the follow-up is answered from that other alone.
-    other = {"troops", "envoy"} - {alone.citations[0].doc_id}
-    for conversation in sorted(other):
-        draft = follow_up("Who denied sending troops to Russia?", conversation, "troops",
-                          "envoy")
-        assert [c.doc_id for c in draft.citations] == [conversation]
-        assert draft.short_answer == "North Korea"
-        assert_citations_resolve(draft)
+    [conversation] = {"troops", "envoy"} - {alone.citations[0].doc_id}
+    draft = follow_up("Who denied sending troops to Russia?", conversation, "troops", "envoy")
+    assert [c.doc_id for c in draft.citations] == [conversation]
+    assert draft.short_answer == "North Korea"
+    assert_citations_resolve(draft)
 
 
 def test_a_follow_up_its_article_does_not_answer_is_answered_from_everything_retrieved():
