@@ -16,10 +16,7 @@ prints a JSON summary. Usage: ``python training/train_chooser.py [--squad-questi
 
 from __future__ import annotations
 
-import json
-import random
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,12 +24,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from train_confidence import (  # noqa: E402
+    SOURCES,
+    TRAIN_SOURCES,
     WIKINEWS,
     arguments,
     data_record,
+    record,
     share,
-    split_squad,
-    warm_embedders,
+    write_result,
 )
 
 from assistant.answer.extractive.chooser import (  # noqa: E402
@@ -156,17 +155,10 @@ def top1(chooser: SentenceChooser, rankings: list[Ranking]) -> float | None:
 def main() -> None:
     args = arguments(__doc__.splitlines()[0], CHOOSER_FILE)
     started = time.perf_counter()
-    rng = random.Random(args.seed)
-    embedders = warm_embedders()
-    with tempfile.TemporaryDirectory(prefix="train-chooser-") as tmp:
-        work = args.squad_dir or Path(tmp)
-        held, sampled = split_squad(work, rng, args.held_out_articles, args.squad_questions,
-                                    args.held_out_questions)
-        rankings = squad_rankings(work, embedders, sampled) + wikinews_rankings(
-            args.wikinews_index or work / "wikinews-index", embedders)
-    train = [r for r in rankings if r.source in ("squad-train", "wikinews-dev")]
+    held, sampled, rankings = record(args, "train-chooser-", squad_rankings, wikinews_rankings)
+    train = [r for r in rankings if r.source in TRAIN_SOURCES]
     chooser = fit(train, args.seed)
-    result = {
+    write_result(args.out, {
         "what": "ranks candidate sentences: score = coefficients · features, fitted by "
                 "pairwise logistic regression (answering minus non-answering sentence)",
         "features": list(Choice.names()),
@@ -179,11 +171,9 @@ def main() -> None:
                               "top1": top1(chooser, [r for r in rankings if r.source == source]),
                               "top1_by_support": top1(BY_SUPPORT, [r for r in rankings
                                                                    if r.source == source])}
-                     for source in ("squad-train", "squad-held-out", "wikinews-dev")},
+                     for source in SOURCES},
         "seconds": round(time.perf_counter() - started, 1),
-    }
-    args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    print(json.dumps({k: result[k] for k in ("coefficients", "measured", "seconds")}))
+    }, ("coefficients", "measured", "seconds"))
 
 
 if __name__ == "__main__":

@@ -45,6 +45,8 @@ from assistant.settings import Settings  # noqa: E402
 SQUAD = ROOT / "training" / "data" / "squad2" / "dev-v2.0-half.json"
 WIKINEWS = ROOT / "evals" / "corpora" / "wikinews"
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5)
+SOURCES = ("squad-train", "squad-held-out", "wikinews-dev")  # what is recorded and measured
+TRAIN_SOURCES = ("squad-train", "wikinews-dev")  # what is fitted on
 UNFITTED = ConfidenceModel(tuple(0.0 for _ in Signals.names()), 0.0)  # the signals are the same
 
 
@@ -217,6 +219,29 @@ def warm_embedders() -> tuple:
     return embedders
 
 
+def record(args: argparse.Namespace, prefix: str, from_squad, from_wikinews
+           ) -> tuple[set[str], dict[str, list[dict]], list]:
+    """What each training script starts with: the embedders warmed, the SQuAD articles
+    written and split (seeded), then ``from_squad(work, embedders, sampled)`` over them and
+    ``from_wikinews(index_dir, embedders)`` over the Wikinews corpus, recorded in that order.
+    Returns the held-out articles, the sampled questions and the records."""
+    rng = random.Random(args.seed)
+    embedders = warm_embedders()
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        work = args.squad_dir or Path(tmp)
+        held, sampled = split_squad(work, rng, args.held_out_articles, args.squad_questions,
+                                    args.held_out_questions)
+        records = from_squad(work, embedders, sampled) + from_wikinews(
+            args.wikinews_index or work / "wikinews-index", embedders)
+    return held, sampled, records
+
+
+def write_result(out: Path, result: dict, printed: tuple[str, ...]) -> None:
+    """Write a fitted model's file and print the summary keys ``printed`` as JSON."""
+    out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps({k: result[k] for k in printed}))
+
+
 def data_record(held: set[str], sampled: dict[str, list[dict]]) -> dict:
     """What a fitted model records of the data it came from."""
     return {
@@ -233,17 +258,10 @@ def data_record(held: set[str], sampled: dict[str, list[dict]]) -> dict:
 def main() -> None:
     args = arguments(__doc__.splitlines()[0], CONFIDENCE_FILE)
     started = time.perf_counter()
-    rng = random.Random(args.seed)
-    embedders = warm_embedders()
-    with tempfile.TemporaryDirectory(prefix="train-confidence-") as tmp:
-        work = args.squad_dir or Path(tmp)
-        held, sampled = split_squad(work, rng, args.held_out_articles, args.squad_questions,
-                                    args.held_out_questions)
-        rows = squad_rows(work, embedders, sampled) + wikinews_rows(
-            args.wikinews_index or work / "wikinews-index", embedders)
-    train = [r for r in rows if r.source in ("squad-train", "wikinews-dev")]
+    held, sampled, rows = record(args, "train-confidence-", squad_rows, wikinews_rows)
+    train = [r for r in rows if r.source in TRAIN_SOURCES]
     model = fit(train, args.seed)
-    result = {
+    write_result(args.out, {
         "what": "P(the best sentence answers the question): logistic regression over the "
                 "answerer's signals",
         "features": list(Signals.names()),
@@ -253,12 +271,9 @@ def main() -> None:
         "seed": args.seed,
         "licence": "CC BY-SA 4.0 (derived from SQuAD 2.0)",
         "measured": {source: measures(model, [r for r in rows if r.source == source])
-                     for source in ("squad-train", "squad-held-out", "wikinews-dev")},
+                     for source in SOURCES},
         "seconds": round(time.perf_counter() - started, 1),
-    }
-    args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    print(json.dumps({k: result[k] for k in ("coefficients", "intercept", "measured",
-                                             "seconds")}))
+    }, ("coefficients", "intercept", "measured", "seconds"))
 
 
 if __name__ == "__main__":

@@ -68,13 +68,14 @@ def measured_phrase(sentence: Parse, noun: str) -> Found | None:
     "magnitude" (the noun with a number that modifies it, or that a preposition of it
     takes)."""
     for at in _nouns(sentence, noun):
-        numbers = [i for i in sentence.children(at, "nummod")] + [
+        numbers = sentence.children(at, "nummod") + [
             i for prep in sentence.children(at, "prep")
             for i in sentence.children(prep, "pobj") if sentence.tag(i) == "CD"]
         if numbers:
-            around = [at, *numbers]
-            start = min(min(sentence.subtree(i)) for i in around)
-            end = max(max(sentence.subtree(i)) if i != at else at for i in around)
+            # From the noun's first modifier to the last number, with what each number holds
+            # ("about 7.0"), never a clause that trails the noun.
+            start = min(sentence.subtree(at))
+            end = max(at, *(max(sentence.subtree(i)) for i in numbers))
             found = _trim(sentence, sentence.tokens[start].start, sentence.tokens[end].end)
             if found:
                 return found
