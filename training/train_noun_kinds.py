@@ -3,14 +3,17 @@
 Each answerable SQuAD 2.0 question, and each answerable Wikinews dev question, of the form
 "what/which NOUN …" (a question word that does not name the kind itself, with the noun it
 determines) is labelled by the NLP pipeline's type for its answer in the text: the entity
-that covers the answer span (PERSON, ORG or NORP → who; DATE or TIME → when, or how_many when
-it counts units of time such as "three years"; GPE, LOC or FAC → where; CARDINAL or QUANTITY
-→ how_many; MONEY or PERCENT → amount), or other when no entity covers it. A multinomial
-logistic regression over the noun's word vector (the product's embedder, as the assistant
-embeds single words) learns the label; its regularisation is chosen by cross-validation on
-the training rows. SQuAD articles held out from training (the same ones
-``train_confidence.py`` holds out for the same seed) report accuracy beside always answering
-the most frequent label. The Wikinews test split is never read.
+that covers the answer span (PERSON, ORG or NORP → who; DATE or TIME → duration when it counts
+units of time such as "three years", else date when it holds a number such as "1981" or
+"March 24", else when; GPE, LOC or FAC → where; CARDINAL or QUANTITY → how_many; MONEY or
+PERCENT → amount), or other when no entity covers it. A question asking "how" of a degree
+("how old", "how far") gives a row of its adjective, labelled the same way among the
+measures (a time is a duration there: "27" for "how old"). A multinomial logistic regression
+over the word's vector (the product's embedder, as the assistant embeds single words) learns
+the label; its regularisation is chosen by cross-validation on the training rows. SQuAD
+articles held out from training (the same ones ``train_confidence.py`` holds out for the same
+seed) report accuracy beside always answering the most frequent label. The Wikinews test
+split is never read.
 
 Seeded; about two minutes on two cores. Writes ``assistant/answer/extractive/noun_kinds.json``
 and prints a JSON summary. Usage: ``python training/train_noun_kinds.py``.
@@ -37,9 +40,11 @@ import numpy as np  # noqa: E402
 from assistant.answer.extractive.kinds import (  # noqa: E402
     AMOUNT,
     KINDS_FILE,
+    MEASURES,
     NounKinds,
     QuestionKind,
     asked_noun,
+    degree,
     named_kind,
 )
 from assistant.app import build_embedder  # noqa: E402
@@ -48,7 +53,7 @@ from assistant.models import Tagged  # noqa: E402
 from assistant.quality.golden import load_golden  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.store.embedding import WordVectors  # noqa: E402
-from assistant.text.syntax import parse_question  # noqa: E402
+from assistant.text.syntax import parse_question, tags_within  # noqa: E402
 
 SQUAD = ROOT / "training" / "data" / "squad2" / "dev-v2.0-half.json"
 DEV = ROOT / "evals" / "corpora" / "wikinews" / "golden-dev.jsonl"
@@ -57,6 +62,9 @@ _LABELS = {"PERSON": QuestionKind.WHO, "ORG": QuestionKind.WHO, "NORP": Question
            "GPE": QuestionKind.WHERE, "LOC": QuestionKind.WHERE, "FAC": QuestionKind.WHERE,
            "CARDINAL": QuestionKind.HOW_MANY, "QUANTITY": QuestionKind.HOW_MANY,
            "MONEY": AMOUNT, "PERCENT": AMOUNT}
+# A time that answers a degree is a length of time: "27" or "1981" for "how old".
+_AS_MEASURE = {QuestionKind.DATE.value: QuestionKind.DURATION.value,
+               QuestionKind.WHEN.value: QuestionKind.DURATION.value}
 _COVER = 0.5  # the entity must cover at least this share of the answer, and the answer of it
 
 
@@ -70,8 +78,11 @@ def label(tagged: Tagged, start: int, end: int) -> str:
     if best is None or overlap < _COVER * (end - start) or \
             overlap < _COVER * (best.end - best.start):
         return QuestionKind.OTHER.value
-    if best.label in ("DATE", "TIME") and best.counted:
-        return QuestionKind.HOW_MANY.value  # "three years": a count of units of time
+    if best.label in ("DATE", "TIME"):
+        if best.counted:
+            return QuestionKind.DURATION.value  # "three years": a count of units of time
+        if "CD" in tags_within(tagged.tokens, best.start, best.end):
+            return QuestionKind.DATE.value  # "1981", "March 24"
     return str(_LABELS.get(best.label, QuestionKind.OTHER))
 
 
@@ -120,9 +131,18 @@ def dev_rows(tagger: SpacyTagger) -> list[tuple[str, str]]:
 
 def noun_rows(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """(noun, label) of the questions that ask "what/which NOUN …" and whose question word
-    does not name the kind."""
-    return [(noun, kind) for question, kind in rows
-            if (noun := asked_noun(question)) and named_kind(parse_question(question)) is None]
+    does not name the kind; (adjective, label) of those asking a degree and answered by a
+    measure."""
+    found = []
+    for question, kind in rows:
+        parse = parse_question(question)
+        if (adjective := degree(parse)) is not None:
+            kind = _AS_MEASURE.get(kind, kind)
+            if kind in MEASURES:
+                found.append((adjective, kind))
+        elif (noun := asked_noun(question)) and named_kind(parse) is None:
+            found.append((noun, kind))
+    return found
 
 
 def fit(rows: list[tuple[str, str]], word_vectors: WordVectors, seed: int

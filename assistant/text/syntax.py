@@ -20,6 +20,11 @@ OBJECTS = frozenset({"dobj", "obj", "dative", "attr", "oprd"})
 _ASIDES = frozenset({"relcl", "acl", "advcl", "appos", "punct", "cc", "conj", "parataxis"})
 
 
+def tags_within(tokens: Sequence[Token], start: int, end: int) -> set[str]:
+    """The parts of speech of the words inside the character range ``[start, end)``."""
+    return {t.tag for t in tokens if start <= t.start and t.end <= end}
+
+
 class Parse:
     """One sentence's text with its parsed words and its entities (offsets into ``text``)."""
 
@@ -50,6 +55,9 @@ class Parse:
         which only a damaged parse file could hold)."""
         head = i + self.tokens[i].head
         return head if 0 <= head < len(self.tokens) else i
+
+    def tags_within(self, start: int, end: int) -> set[str]:
+        return tags_within(self.tokens, start, end)
 
     def is_verb(self, i: int) -> bool:
         return self.tokens[i].tag.startswith("VB")

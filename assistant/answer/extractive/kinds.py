@@ -1,8 +1,9 @@
 """What kind of answer a question wants, read from the question's parse.
 
 "Who" wants a name, "how many" a number, "when" a time, "where" a place; "what year …" a
-time too and "which agency …" a name, by a small trained model over the asked noun's word
-vector (``NounKinds``); a noun it leaves untyped is typed by how the coverage uses it
+date and "which agency …" a name, by a small trained model over the asked noun's word
+vector (``NounKinds``); "how old …" or "how far …" a measure, by the same model over the
+adjective's; a noun it leaves untyped is typed by how the coverage uses it
 (``phrases.noun_kind``). The answerer prefers sentences that hold such a phrase and
 leads its answer with it (see ``phrases``).
 """
@@ -23,20 +24,25 @@ from assistant.text.syntax import Parse, parse_question
 
 class QuestionKind(StrEnum):
     WHO = "who"
-    WHEN = "when"
+    WHEN = "when"  # a time: "on Monday", "in March 2019", "last year"
+    DATE = "date"  # a time a number fixes: "what year" → "1981", "what date" → "March 24"
     WHERE = "where"
     HOW_MANY = "how_many"
+    DURATION = "duration"  # a length of time: "how long" → "three days", "how old" → "27"
     OTHER = "other"
 
 
-STRICT_KINDS = frozenset({QuestionKind.HOW_MANY, QuestionKind.WHEN})  # only a sentence holding
-# a count or a date answers these
+STRICT_KINDS = frozenset({QuestionKind.HOW_MANY, QuestionKind.WHEN, QuestionKind.DATE,
+                          QuestionKind.DURATION})  # only a sentence holding a count, a date
+# or a length of time answers these
 
 KINDS_FILE = Path(__file__).with_name("noun_kinds.json")
 AMOUNT = "amount"  # an answer class: "how much", answered by money or a share
 # The question words that say themselves what kind of answer they want: the kinds are
 # defined by them. "What/which NOUN …" is typed by its noun (``NounKinds``). The first
 # question word is the one asked: "when" in "Why was he there when …?" is not.
+# What a degree ("how old", "how far", "how long") can ask for: a measure.
+MEASURES = (QuestionKind.HOW_MANY.value, QuestionKind.DURATION.value, AMOUNT)
 _NAMED_KINDS = {"who": QuestionKind.WHO.value, "whom": QuestionKind.WHO.value,
                 "whose": QuestionKind.WHO.value, "when": QuestionKind.WHEN.value,
                 "where": QuestionKind.WHERE.value, "how many": QuestionKind.HOW_MANY.value,
@@ -78,11 +84,23 @@ class NounKinds:
         return model
 
     def predict(self, vector: np.ndarray) -> str:
+        return self.likeliest(vector)[0]
+
+    def likeliest(self, vector: np.ndarray, among: tuple[str, ...] | None = None
+                  ) -> tuple[str, float]:
+        """The likeliest class and its probability; of ``among`` only, when given (then the
+        probability is among them; the first of them, at 0, when the model has none)."""
         if vector.shape != (self.coefficients.shape[1],):
             raise KindModelError(f"the noun-kind model was fitted on {self.coefficients.shape[1]}"
                                  f"-dimensional word vectors, not {vector.shape[-1]}; run "
                                  "training/train_noun_kinds.py again")
-        return self.classes[int(np.argmax(self.coefficients @ vector + self.intercepts))]
+        allowed = [i for i, c in enumerate(self.classes) if among is None or c in among]
+        if not allowed:
+            return (among or (QuestionKind.OTHER.value,))[0], 0.0
+        scores = (self.coefficients @ vector + self.intercepts)[allowed]
+        odds = np.exp(scores - scores.max())
+        best = int(np.argmax(scores))
+        return self.classes[allowed[best]], float(odds[best] / odds.sum())
 
 
 def named_kind(parse: Parse) -> str | None:
@@ -92,27 +110,50 @@ def named_kind(parse: Parse) -> str | None:
     asked = _asked(parse)
     if asked is None:
         return None
+    if degree(parse) is not None:
+        return QuestionKind.HOW_MANY.value
     at = asked[0]
     word = parse.lemma(at).lower()
     if word == "how" and at + 1 < len(parse):
         word = f"how {parse.lemma(at + 1).lower()}"
-        if word not in _NAMED_KINDS and parse.tag(at + 1)[:2] in ("JJ", "RB"):
-            return QuestionKind.HOW_MANY.value  # a degree: "how old", "how long", "how far"
     return _NAMED_KINDS.get(word)
+
+
+def degree(parse: Parse) -> str | None:
+    """The adjective or adverb of a question asking "how" of a degree ("old" in "How old is
+    she?", "long", "far"), None for any other question ("how many", "how much", "how did")."""
+    asked = _asked(parse)
+    if asked is None or parse.lemma(asked[0]).lower() != "how" or asked[0] + 1 >= len(parse):
+        return None
+    word = parse.word(asked[0] + 1).lower()
+    if f"how {parse.lemma(asked[0] + 1).lower()}" in _NAMED_KINDS or \
+            parse.tag(asked[0] + 1)[:2] not in ("JJ", "RB"):
+        return None
+    return word
 
 
 class QuestionKinds:
     """The type of answer each question wants: the one its question word names, else the
     one its asked noun calls for ("what *year* …", "which *agency* …", typed by
-    ``NounKinds`` over the noun's word vector), else other. Without word vectors, nouns are
-    not typed."""
+    ``NounKinds`` over the noun's word vector), else other. A degree ("how *old* …") is
+    typed by the same model over its adjective, as one of the measures. Without word
+    vectors, nouns are not typed and a degree asks for a number."""
 
     def __init__(self, nouns: NounKinds, word_vectors: WordVectors | None) -> None:
         self.nouns = nouns
         self.word_vectors = word_vectors
 
     def answer_class(self, question: str) -> str:
-        named = named_kind(parse_question(question))
+        parse = parse_question(question)
+        asked_degree = degree(parse)
+        if asked_degree is not None and self.word_vectors is not None:
+            # "how old" wants a length of time, "how far" a quantity. A degree the model
+            # cannot place (no measure likelier than the others together: "how big") takes
+            # any number.
+            measure, probability = self.nouns.likeliest(self.word_vectors([asked_degree])[0],
+                                                        among=MEASURES)
+            return measure if probability > 0.5 else QuestionKind.HOW_MANY.value
+        named = named_kind(parse)
         if named is not None:
             return named
         noun = asked_noun(question)
@@ -121,7 +162,8 @@ class QuestionKinds:
         return self.nouns.predict(self.word_vectors([noun])[0])
 
     def kind(self, question: str) -> QuestionKind:
-        """Who, when, where, how many (or how much), or other."""
+        """Who, when (a date: fixed by a number), where, how many (or how much), how long,
+        or other."""
         found = self.answer_class(question)
         return QuestionKind.HOW_MANY if found == AMOUNT else QuestionKind(found)
 

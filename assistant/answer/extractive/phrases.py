@@ -27,6 +27,8 @@ from assistant.text.syntax import OBJECTS, Parse, parse_question
 _ANSWER_TYPES = {
     QuestionKind.WHO: frozenset({"PERSON", "ORG", "NORP", "GPE"}),
     QuestionKind.WHEN: frozenset({"DATE", "TIME"}),
+    QuestionKind.DATE: frozenset({"DATE", "TIME"}),
+    QuestionKind.DURATION: frozenset({"DATE", "TIME"}),
     QuestionKind.WHERE: frozenset({"GPE", "LOC", "FAC", "ORG"}),  # "at the United Nations"
     QuestionKind.HOW_MANY: frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}),
 }
@@ -252,10 +254,9 @@ def _typed(kind: QuestionKind, sentence: Parse) -> list[Found]:
     found: list[Found] = []
     for entity in sentence.entities:
         counts = kind == QuestionKind.HOW_MANY and entity.counted
-        if (entity.label not in wanted and not counts) or \
-                (kind == QuestionKind.WHEN and entity.counted):  # "three days" is no time
+        if (entity.label not in wanted and not counts) or not _fits_time(kind, sentence, entity):
             continue
-        if kind == QuestionKind.HOW_MANY:
+        if kind in (QuestionKind.HOW_MANY, QuestionKind.DURATION):
             found.append(_with_unit(sentence, entity))
             continue
         if found and _owns(text, found[-1], entity):
@@ -269,6 +270,20 @@ def _typed(kind: QuestionKind, sentence: Parse) -> list[Found]:
                  and not _POSSESSIVE.match(text[f.end:] + " ")]
     return [replace(trimmed, label=f.label) for f in found
             if (trimmed := _trim(sentence, f.start, f.end))]
+
+
+def _fits_time(kind: QuestionKind, sentence: Parse, entity: Entity) -> bool:
+    """Whether a date or time phrase is of the kind asked: a time is no number of units
+    ("three days"); a date holds a number ("1981", "March 24", not "Saturday"); a length of
+    time a number or units ("27", "three days", "months", not "yesterday")."""
+    if kind not in (QuestionKind.WHEN, QuestionKind.DATE, QuestionKind.DURATION):
+        return True
+    if not sentence.tokens:  # stored without its parse: only the count is known
+        return kind != QuestionKind.WHEN or not entity.counted
+    if kind == QuestionKind.DURATION:
+        return bool(sentence.tags_within(entity.start, entity.end) & {"CD", "NNS"})
+    return not entity.counted and (kind == QuestionKind.WHEN or
+                                   "CD" in sentence.tags_within(entity.start, entity.end))
 
 
 def _owns(sentence: str, owner: Found, entity: Entity) -> bool:

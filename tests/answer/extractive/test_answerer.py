@@ -12,6 +12,7 @@ from assistant.answer.base import Draft, Question, Retrieval
 from assistant.answer.extractive.answerer import ExtractiveAnswerer
 from assistant.answer.extractive.chooser import SentenceChooser
 from assistant.answer.extractive.confidence import ConfidenceModel
+from assistant.answer.extractive.kinds import NounKinds, QuestionKinds
 from assistant.answer.extractive.scoring import SupportScorer
 from assistant.models import Chunk, Passage, Sentence, Turn
 from assistant.prompts import Prompts
@@ -48,6 +49,9 @@ ARTICLES = {
     "quake": ("Earthquake near Samos",
               "An earthquake struck near the Greek island of Samos on Friday. About twenty "
               "buildings collapsed. The US Geological Survey reported it was of 7.0 magnitude."),
+    "sergeant": ("Police sergeant shot",
+                 "Sergeant Matt Ratana, 54, was shot in Croydon on Friday. Two people were "
+                 "arrested."),
     "tribute": ("Tributes paid to Francis D'Souza",
                 "The former minister died on Thursday. He had advanced pancreatic cancer."),
 }
@@ -81,10 +85,11 @@ def sentence_vectors(sentences: list[Sentence]) -> dict[str, np.ndarray]:
             if s.sentence_id in SENTENCE_VECTORS}
 
 
-def answerer(max_sentences: int = 3) -> ExtractiveAnswerer:
+def answerer(max_sentences: int = 3, kinds: QuestionKinds | None = None
+             ) -> ExtractiveAnswerer:
     rarity = TermRarity.of_chunks(list(CHUNKS.values()))
     return ExtractiveAnswerer(PROMPTS, SupportScorer(rarity.idf, SynonymMatcher(None)),
-                              sentence_vectors, parse_sentences, untyped_nouns(),
+                              sentence_vectors, parse_sentences, kinds or untyped_nouns(),
                               known_term=rarity.__contains__,
                               confidence=ConfidenceModel.load(),
                               chooser=SentenceChooser.load(),
@@ -104,9 +109,10 @@ class RecordingRetrieve:
 
 
 def ask(question: str, *doc_ids: str, turns: tuple[Turn, ...] = (),
-        max_sentences: int = 3) -> Draft:
+        max_sentences: int = 3, kinds: QuestionKinds | None = None) -> Draft:
     retrieve = RecordingRetrieve(passages(*doc_ids))
-    [draft] = answerer(max_sentences).stream(Question(question, question, turns), retrieve)
+    [draft] = answerer(max_sentences, kinds).stream(Question(question, question, turns),
+                                                    retrieve)
     assert len(retrieve.calls) == 1
     return draft
 
@@ -430,3 +436,37 @@ def test_a_number_that_measures_the_asked_noun_is_the_short_answer():
                 "quake")
     assert draft.short_answer == "7.0 magnitude"
     assert draft.citations[0].quote == "The US Geological Survey reported it was of 7.0 magnitude."
+
+
+class TableVectors:
+    """Word vectors from a table."""
+
+    def __init__(self, table: dict[str, list[float]]) -> None:
+        self.table = table
+
+    def __call__(self, words: list[str]) -> np.ndarray:
+        return np.array([self.table.get(w, [0.0, 0.0]) for w in words], dtype=np.float32)
+
+
+# "year" asks for a date, "old" for a length of time.
+TIMES = QuestionKinds(NounKinds(("date", "duration", "other"),
+                                np.array([[2.0, 0.0], [0.0, 2.0], [0.0, 0.0]]),
+                                np.array([0.0, 0.0, 0.5])),
+                      TableVectors({"year": [2.0, 0.0], "old": [0.0, 2.0]}))
+
+
+def test_an_age_is_answered_only_by_a_sentence_that_gives_a_length_of_time():
+    draft = ask("How old was Sergeant Matt Ratana?", "sergeant", kinds=TIMES)
+    assert draft.short_answer == "54"
+    assert draft.citations[0].quote.startswith("Sergeant Matt Ratana, 54,")
+    # A count of people is no age: asked as a plain number it answers, as an age it does not.
+    question = "How old were the people police arrested at the Belgrade protest?"
+    assert ask(question, "belgrade").short_answer == "at least 71 people"
+    assert ask(question, "belgrade", kinds=TIMES).refused
+
+
+def test_a_year_is_answered_only_by_a_sentence_that_gives_a_date_with_a_number():
+    question = "In what year were twenty people arrested at the anti-government protest?"
+    assert not ask("When were twenty people arrested at the anti-government protest?",
+                   "saturday", kinds=TIMES).refused
+    assert ask(question, "saturday", kinds=TIMES).refused

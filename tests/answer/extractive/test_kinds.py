@@ -18,10 +18,12 @@ from assistant.answer.extractive.kinds import (
     asked_verb,
     core_lemmas,
     counted_noun,
+    degree,
     described_name,
     named_noun,
 )
 from assistant.store.embedding import WordVectors
+from assistant.text.syntax import parse_question
 
 
 class RecordingVectors:
@@ -79,11 +81,41 @@ def test_an_asked_noun_is_typed_by_the_model_over_its_word_vector():
     assert vectors.asked == ["year", "agency", "cause"]
 
 
+# Two dimensions: the first says "a length of time", the second "a size".
+MEASURING = NounKinds(("duration", "how_many", "other"),
+                      np.array([[2.0, 0.0], [0.0, 2.0], [0.0, 0.0]]), np.array([0.0, 0.0, 3.0]))
+
+
+def test_a_degree_is_the_adjective_a_how_question_asks_about():
+    assert degree(parse_question("How old is the mayor?")) == "old"
+    assert degree(parse_question("how far did the rocket fly")) == "far"
+    assert degree(parse_question("How many troops were sent?")) is None
+    assert degree(parse_question("How much was the bail?")) is None
+    assert degree(parse_question("How did the fire start?")) is None
+    assert degree(parse_question("Who is the mayor?")) is None
+
+
+def test_a_degree_asks_for_the_measure_the_model_gives_its_adjective():
+    vectors = RecordingVectors({"old": [3.0, 0.0], "far": [0.0, 3.0], "big": [1.0, 1.0]})
+    kinds = QuestionKinds(MEASURING, vectors)
+    assert kinds.kind("How old is the mayor?") == QuestionKind.DURATION
+    assert kinds.kind("How far did the rocket fly?") == QuestionKind.HOW_MANY
+    # Of the measures only: "other" is likelier for "big" but is no measure; and no measure
+    # is likelier than the others together, so any number answers.
+    assert kinds.kind("How big was the force?") == QuestionKind.HOW_MANY
+    assert vectors.asked == ["old", "far", "big"]
+    # Without word vectors a degree asks for a number.
+    assert QuestionKinds(MEASURING, None).kind("How old is the mayor?") == QuestionKind.HOW_MANY
+
+
 def test_the_shipped_noun_model_types_nouns_it_was_not_shown(real_query_embedder):
     """The fitted model on the product's word vectors, for nouns of each kind."""
     kinds = QuestionKinds(NounKinds.load(), WordVectors(real_query_embedder))
-    assert kinds.kind("In what year did the war end?") == QuestionKind.WHEN
-    assert kinds.kind("On what date was the election held?") == QuestionKind.WHEN
+    assert kinds.kind("In what year did the war end?") == QuestionKind.DATE
+    assert kinds.kind("On what date was the election held?") == QuestionKind.DATE
+    assert kinds.kind("How old was the mayor?") == QuestionKind.DURATION
+    assert kinds.kind("How long did the strike last?") == QuestionKind.DURATION
+    assert kinds.kind("How far did the rocket fly?") == QuestionKind.HOW_MANY
     assert kinds.kind("Which province was hit by the storm?") == QuestionKind.WHERE
     assert kinds.kind("Which agency reported the deployment?") == QuestionKind.WHO
     assert kinds.wants_amount("What percentage of voters backed him?")
@@ -93,7 +125,8 @@ def test_the_shipped_noun_model_types_nouns_it_was_not_shown(real_query_embedder
 def test_the_shipped_noun_model_records_its_data():
     data = json.loads(KINDS_FILE.read_text())
     model = NounKinds.load()
-    assert set(model.classes) == {"who", "when", "where", "how_many", "amount", "other"}
+    assert set(model.classes) == {"who", "when", "date", "where", "how_many", "duration",
+                                  "amount", "other"}
     assert model.coefficients.shape == (len(model.classes), 384)
     assert data["data"]["squad"]["sha256"] and data["data"]["wikinews_dev"]["sha256"]
     held_out = data["measured"]["squad-held-out"]

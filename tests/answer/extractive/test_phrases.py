@@ -57,6 +57,28 @@ def test_typed_phrases_are_the_sentences_entities_of_the_asked_type():
                  "How many were arrested?") == "at least 71 people"
 
 
+def test_a_date_holds_a_number_and_a_length_of_time_numbers_or_units():
+    weekday = "The vice-president was sworn in on Sunday."
+    assert typed(QuestionKind.WHEN, weekday, "When was he sworn in?") == "Sunday"
+    assert typed(QuestionKind.DATE, weekday, "In what year was he sworn in?") is None
+    assert typed(QuestionKind.DATE, "He was first elected in 1981, on a Monday.",
+                 "In what year was he elected?") == "1981"
+    assert typed(QuestionKind.DATE, "The election is scheduled for March 24.",
+                 "What date was set for the election?") == "March 24"
+    # An age, a number of units or units alone measure time; a weekday does not.
+    assert typed(QuestionKind.DURATION, "Ratana, 54, was shot on Friday.",
+                 "How old was Ratana?") == "54"
+    assert typed(QuestionKind.DURATION, "The strike lasted three weeks.",
+                 "How long did it last?") == "three weeks"
+    assert typed(QuestionKind.DURATION, "Agencies have watched the flights for months.",
+                 "For how long have they watched?") == "months"
+    assert typed(QuestionKind.DURATION, "The gunman shot two people on Friday.",
+                 "How old was the gunman?") is None
+    # A number of units is no date.
+    assert typed(QuestionKind.DATE, "The strike lasted three weeks.",
+                 "What date did it end?") is None
+
+
 def test_a_phrase_that_only_describes_a_name_of_the_question_does_not_answer_it():
     """Asked where Seoul's mayor was found, "Seoul, South Korea" says where Seoul is, not where
     he was found; asked where a place is, that description is the answer."""
