@@ -116,6 +116,7 @@ def test_the_shipped_noun_model_types_nouns_it_was_not_shown(real_query_embedder
     assert kinds.kind("How old was the mayor?") == QuestionKind.DURATION
     assert kinds.kind("How long did the strike last?") == QuestionKind.DURATION
     assert kinds.kind("How far did the rocket fly?") == QuestionKind.HOW_MANY
+    assert kinds.kind("How big was the force?") == QuestionKind.HOW_MANY  # not placed
     assert kinds.kind("Which province was hit by the storm?") == QuestionKind.WHERE
     assert kinds.kind("Which agency reported the deployment?") == QuestionKind.WHO
     assert kinds.wants_amount("What percentage of voters backed him?")
