@@ -275,13 +275,15 @@ def _typed(kind: QuestionKind, sentence: Parse) -> list[Found]:
 def _fits_time(kind: QuestionKind, sentence: Parse, entity: Entity) -> bool:
     """Whether a date or time phrase is of the kind asked: a time is no number of units
     ("three days"); a date holds a number ("1981", "March 24", not "Saturday"); a length of
-    time a number or units ("27", "three days", "months", not "yesterday")."""
+    time a number or units and names no day or month ("27", "three days", "months", not
+    "yesterday" or "February 6")."""
     if kind not in (QuestionKind.WHEN, QuestionKind.DATE, QuestionKind.DURATION):
         return True
     if not sentence.tokens:  # stored without its parse: only the count is known
         return kind != QuestionKind.WHEN or not entity.counted
     if kind == QuestionKind.DURATION:
-        return bool(sentence.tags_within(entity.start, entity.end) & {"CD", "NNS"})
+        tags = sentence.tags_within(entity.start, entity.end)
+        return bool(tags & {"CD", "NNS"}) and "NNP" not in tags
     return not entity.counted and (kind == QuestionKind.WHEN or
                                    "CD" in sentence.tags_within(entity.start, entity.end))
 

@@ -74,6 +74,8 @@ def test_a_date_holds_a_number_and_a_length_of_time_numbers_or_units():
                  "For how long have they watched?") == "months"
     assert typed(QuestionKind.DURATION, "The gunman shot two people on Friday.",
                  "How old was the gunman?") is None
+    assert typed(QuestionKind.DURATION, "The man died on February 6.",
+                 "How old was the man?") is None  # a day, however numbered
     # A number of units is no date.
     assert typed(QuestionKind.DATE, "The strike lasted three weeks.",
                  "What date did it end?") is None
