@@ -62,7 +62,8 @@ _LABELS = {"PERSON": QuestionKind.WHO, "ORG": QuestionKind.WHO, "NORP": Question
            "GPE": QuestionKind.WHERE, "LOC": QuestionKind.WHERE, "FAC": QuestionKind.WHERE,
            "CARDINAL": QuestionKind.HOW_MANY, "QUANTITY": QuestionKind.HOW_MANY,
            "MONEY": AMOUNT, "PERCENT": AMOUNT}
-# A time that answers a degree is a length of time: "27" or "1981" for "how old".
+# A time that answers a degree is a length of time: "27" (typed a date: a number, no units)
+# for "how old".
 _AS_MEASURE = {QuestionKind.DATE.value: QuestionKind.DURATION.value,
                QuestionKind.WHEN.value: QuestionKind.DURATION.value}
 _COVER = 0.5  # the entity must cover at least this share of the answer, and the answer of it

@@ -162,8 +162,8 @@ class QuestionKinds:
         return self.nouns.predict(self.word_vectors([noun])[0])
 
     def kind(self, question: str) -> QuestionKind:
-        """Who, when (a date: fixed by a number), where, how many (or how much), how long,
-        or other."""
+        """Who, when, a date (a time a number fixes), where, how many (or how much), a
+        length of time, or other."""
         found = self.answer_class(question)
         return QuestionKind.HOW_MANY if found == AMOUNT else QuestionKind(found)
 
