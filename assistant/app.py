@@ -18,6 +18,7 @@ from assistant.answer.extractive.answerer import ExtractiveAnswerer
 from assistant.answer.extractive.chooser import SentenceChooser
 from assistant.answer.extractive.confidence import ConfidenceModel
 from assistant.answer.extractive.kinds import NounKinds, QuestionKinds
+from assistant.answer.extractive.picking import PhraseChooser
 from assistant.answer.extractive.scoring import SupportScorer
 from assistant.evidence import SentenceTokens, SentenceVectors
 from assistant.ingest.manifest import fingerprint
@@ -137,7 +138,8 @@ def build_answerers(settings: Settings, prompts: Prompts, embedder: Embedder,
         prompts, SupportScorer(statistics.idf, synonyms, exact, settings.min_support),
         sentence_vectors, sentence_tokens, QuestionKinds(NounKinds.load(), synonyms.word_vectors),
         known_term=statistics.__contains__, confidence=confidence or ConfidenceModel.load(),
-        chooser=chooser or SentenceChooser.load(), min_support=settings.min_support,
+        chooser=chooser or SentenceChooser.load(), phrases=PhraseChooser.load(),
+        min_support=settings.min_support,
         max_sentences=settings.max_answer_sentences)
     answerers: dict[AnswerMode, Answerer] = {AnswerMode.EXTRACTIVE: extractive}
     from assistant.answer.written.model import build_chat_model

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,14 +121,20 @@ def wikinews_rankings(index_dir: Path, embedders) -> list[Ranking]:
 
 
 def fit(rankings: list[Ranking], seed: int) -> SentenceChooser:
-    """Pairwise logistic regression: each (answering, not answering) pair of one ranking is
-    one row of their difference, in both orders; a ranking's pairs share a weight of one."""
+    return SentenceChooser(pairwise_weights(((r.choices, r.right) for r in rankings), seed))
+
+
+def pairwise_weights(groups: Iterable[tuple[Sequence[Sequence[float]], Sequence[bool]]],
+                     seed: int) -> tuple[float, ...]:
+    """Pairwise logistic regression: each (answering, not answering) pair of one group (the
+    candidates of one ranking, each a row of measures, and whether each answers) is one row of
+    their difference, in both orders; a group's pairs share a weight of one."""
     from sklearn.linear_model import LogisticRegression
 
     rows, labels, weights = [], [], []
-    for ranking in rankings:
-        good = [c for c, r in zip(ranking.choices, ranking.right, strict=True) if r]
-        bad = [c for c, r in zip(ranking.choices, ranking.right, strict=True) if not r]
+    for measures, right in groups:
+        good = [m for m, r in zip(measures, right, strict=True) if r]
+        bad = [m for m, r in zip(measures, right, strict=True) if not r]
         if not good or not bad:
             continue
         weight = 1.0 / (len(good) * len(bad))
@@ -139,7 +146,7 @@ def fit(rankings: list[Ranking], seed: int) -> SentenceChooser:
                 weights += [weight, weight]
     model = LogisticRegression(C=1.0, fit_intercept=False, max_iter=5000, random_state=seed)
     model.fit(rows, labels, sample_weight=weights)
-    return SentenceChooser(tuple(round(float(c), 6) for c in model.coef_[0]))
+    return tuple(round(float(c), 6) for c in model.coef_[0])
 
 
 def top1(chooser: SentenceChooser, rankings: list[Ranking]) -> float | None:

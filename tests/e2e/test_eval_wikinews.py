@@ -96,6 +96,32 @@ def test_the_sentence_chooser_trains_from_the_repository_data(index_dir, squad_d
     assert SentenceChooser.load(out).coefficients == tuple(printed["coefficients"])
 
 
+def test_the_phrase_chooser_trains_from_the_repository_data(tmp_path):
+    """The phrase-chooser training script on a sample of SQuAD questions (the full run takes
+    under two minutes): it writes a chooser that loads, with its data, its answer types and
+    its top-1 accuracy beside taking the first phrase recorded."""
+    import subprocess
+    import sys
+
+    from assistant.answer.extractive.picking import PhraseChooser
+
+    out = tmp_path / "phrase_chooser.json"
+    done = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "training" / "train_phrases.py"),
+         "--squad-questions", "300", "--held-out-questions", "100", "--out", str(out)],
+        capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    printed = json.loads(done.stdout)
+    data = json.loads(out.read_text())
+    assert data["data"]["squad"]["train_questions"] == 300
+    assert data["data"]["squad"]["held_out_questions"] == 100
+    dev = data["measured"]["wikinews-dev"]
+    assert dev["sentences"] > 10 and 0 < dev["top1"] <= 1 and 0 <= dev["top1_first_phrase"] <= 1
+    chooser = PhraseChooser.load(out)
+    assert chooser.coefficients == tuple(printed["coefficients"])
+    assert set(chooser.typical) >= {"who", "where"}
+
+
 def test_the_noun_kind_model_trains_from_the_repository_data(tmp_path):
     """The noun-kind training script on a sample of SQuAD paragraphs (the full run takes
     two minutes): it writes a model that loads, with its data and its accuracy recorded."""

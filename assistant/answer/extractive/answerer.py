@@ -32,15 +32,16 @@ from assistant.answer.extractive.kinds import (
 from assistant.answer.extractive.phrases import (
     actor_phrase,
     appositive,
-    find_answer,
     headed_phrase,
     measured_phrase,
     noun_kind,
     noun_name,
     object_phrase,
     opening_entity,
+    typed_phrases,
     unnamed,
 )
+from assistant.answer.extractive.picking import PhraseChooser, Wanted
 from assistant.answer.extractive.scoring import Candidate, SupportScorer
 from assistant.answer.parts import join_answers, question_parts
 from assistant.evidence import SentenceTokens, SentenceVectors, evidence_sentences, with_parses
@@ -61,8 +62,8 @@ class ExtractiveAnswerer:
     def __init__(self, prompts: Prompts, scorer: SupportScorer,
                  sentence_vectors: SentenceVectors, sentence_tokens: SentenceTokens,
                  kinds: QuestionKinds, known_term: Callable[[str], bool],
-                 confidence: ConfidenceModel, chooser: SentenceChooser, min_support: float,
-                 max_sentences: int) -> None:
+                 confidence: ConfidenceModel, chooser: SentenceChooser, phrases: PhraseChooser,
+                 min_support: float, max_sentences: int) -> None:
         self.prompts = prompts
         self.kinds = kinds
         self.scorer = scorer
@@ -71,6 +72,7 @@ class ExtractiveAnswerer:
         self.known_term = known_term  # whether the corpus uses a (stemmed) word anywhere
         self.confidence = confidence
         self.chooser = chooser
+        self.phrases = phrases  # which typed phrase of a sentence answers
         self.min_support = min_support
         self.max_sentences = max_sentences
 
@@ -210,8 +212,7 @@ class ExtractiveAnswerer:
                               lambda c: self._states(c, short, predicate, resolved.question))
         return replace(self._compose(chosen, short), support=support, **weighed)
 
-    @staticmethod
-    def _short_answer(question: str, kind: QuestionKind, best: Candidate,
+    def _short_answer(self, question: str, kind: QuestionKind, best: Candidate,
                       own: set[str]) -> str | None:
         """The phrase that answers: an object, a description, a named head noun, or a typed
         phrase, tried from the most specific question form to the most general."""
@@ -228,7 +229,10 @@ class ExtractiveAnswerer:
         if found is None and noun and unnamed(best.parse, noun):
             return None  # "The spy agency reported …": which agency, an earlier sentence says
         if found is None and kind != QuestionKind.OTHER:
-            found = find_answer(kind, best.parse, own, event_names(question))
+            answering = self.scorer.answering(kind, best.parse, question, own,
+                                              self.kinds.wants_amount(question))
+            found = self.phrases.best(best.parse, answering, Wanted.of(question),
+                                      kind.value) if answering else None
         if found is None:
             return None
         text = re.sub(r"[’']s?$", "", found.text)  # "Kim Jong-un’s meeting" names Kim Jong-un
@@ -328,7 +332,7 @@ def _neighbour_with_answer(best: Candidate, scored: list[Candidate], kind: Quest
     for index in order:
         if 0 <= index < len(spans):
             neighbour = by_start.get(spans[index].start)
-            if neighbour is not None and find_answer(kind, neighbour.parse, own, names):
+            if neighbour is not None and typed_phrases(kind, neighbour.parse, own, names):
                 return neighbour
     return None
 

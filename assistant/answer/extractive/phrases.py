@@ -19,6 +19,7 @@ from assistant.answer.extractive.kinds import (
     asked_action,
     object_verb,
 )
+from assistant.answer.extractive.picking import PhraseChooser, Wanted
 from assistant.models import Entity
 from assistant.text.lexical import STOPWORDS, stem, words
 from assistant.text.syntax import OBJECTS, Parse, parse_question
@@ -326,28 +327,26 @@ def _trim(sentence: Parse, start: int, end: int) -> Found | None:
     return Found(sentence.text[start:end], start, end)
 
 
-def find_answer(kind: QuestionKind, sentence: Parse, question_terms: set[str],
-                names: frozenset[str] = frozenset()) -> Found | None:
-    """The phrase of the wanted kind nearest to where the sentence matches the question.
+def typed_phrases(kind: QuestionKind, sentence: Parse, question_terms: set[str] | frozenset[str],
+                  names: frozenset[str] = frozenset()) -> list[Found]:
+    """The sentence's phrases of the wanted kind, in text order.
 
     Phrases made only of question words are skipped: asked "What did North Korea deny?",
     "North Korea" is not the answer. So are phrases that only place or describe one of
     ``names`` (``event_names``): asked where Seoul's mayor was found, "Seoul, South Korea"
     does not say where.
     """
-    anchors = [m.start() for m in re.finditer(r"[\w’'-]+", sentence.text)
-               if stem(m.group(0).lower().strip("’'")) in question_terms]
-    found = [c for c in _typed(kind, sentence)
-             if not _only_question_words(c.text, question_terms)
-             and not _qualifies(sentence, c, names)]
-    if not found:
-        return None
-    if not anchors:
-        return found[0]
-    anchor = anchors[0]
-    before = [c for c in found if c.end <= anchor]
-    return before[-1] if before and kind == QuestionKind.WHO else min(
-        found, key=lambda c: min(abs(c.start - a) for a in anchors))
+    return [c for c in _typed(kind, sentence)
+            if not _only_question_words(c.text, question_terms)
+            and not _qualifies(sentence, c, names)]
+
+
+def find_answer(kind: QuestionKind, sentence: Parse, wanted: Wanted,
+                chooser: PhraseChooser) -> Found | None:
+    """The phrase of the wanted kind that answers: of the sentence's ``typed_phrases``, the
+    one the learned ``chooser`` ranks first."""
+    found = typed_phrases(kind, sentence, wanted.terms, wanted.names)
+    return chooser.best(sentence, found, wanted, kind.value) if found else None
 
 
 def _qualifies(sentence: Parse, found: Found, names: frozenset[str]) -> bool:

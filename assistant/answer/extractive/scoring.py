@@ -33,7 +33,7 @@ from assistant.answer.extractive.kinds import (
     event_names,
     predicate_term,
 )
-from assistant.answer.extractive.phrases import find_answer
+from assistant.answer.extractive.phrases import Found, typed_phrases
 from assistant.evidence import EvidenceSentence
 from assistant.models import Passage
 from assistant.text.lexical import STOPWORDS, stem, terms, words
@@ -189,8 +189,8 @@ class SupportScorer:
             said = terms_of(candidate.text)
             vector = vectors.get(candidate.sentence_id)
             dense = float(np.dot(vector, query_vector)) if vector is not None else 0.0
-            typed = kind == QuestionKind.OTHER or find_answer(kind, candidate.parse, own,
-                                                              described)
+            typed = kind == QuestionKind.OTHER or bool(typed_phrases(kind, candidate.parse,
+                                                                     own, described))
 
             def support_with(present: set[str], weights: dict[str, float] = weights,
                              total: float = total) -> tuple[float, float]:
@@ -250,18 +250,26 @@ class SupportScorer:
 
     def gives(self, kind: QuestionKind, candidate: Candidate, question: str,
               own: set[str], amount: bool = False) -> bool:
-        """Whether the sentence holds a phrase of the wanted kind; for a count, a count of
-        the thing asked about ("two countries" is no answer to "how many troops"). For an
-        ``amount`` ("how much …"), money or a share answers whatever it measures."""
-        found = find_answer(kind, candidate.parse, own, event_names(question))
-        if found is None or kind != QuestionKind.HOW_MANY:
-            return found is not None
-        if found.label in _AMOUNTS and amount:
-            return True  # "How much bond was posted?": "$2 million" is the amount, of bail
+        """Whether the sentence holds a phrase of the wanted kind (see ``answering``)."""
+        return bool(self.answering(kind, candidate.parse, question, own, amount))
+
+    def answering(self, kind: QuestionKind, sentence: Parse, question: str, own: set[str],
+                  amount: bool = False) -> list[Found]:
+        """The sentence's phrases of the wanted kind; for a count, only counts of the thing
+        asked about ("two countries" is no answer to "how many troops") or bare numbers. For
+        an ``amount`` ("how much …"), money or a share answers whatever it measures."""
+        found = typed_phrases(kind, sentence, own, event_names(question))
         counted = counted_noun(question)
-        phrase = [w for w in words(found.text) if w.isalpha() and w not in STOPWORDS]
         word_vectors = self.synonyms.word_vectors
-        if not counted or not phrase or word_vectors is None:
-            return True
-        similarity = word_vectors([counted]) @ word_vectors(phrase).T
-        return float(similarity.max()) >= _COUNTED_MATCH
+        if kind != QuestionKind.HOW_MANY or not counted or word_vectors is None:
+            return found
+        asked = word_vectors([counted])
+        answering = []
+        for phrase in found:
+            if amount and phrase.label in _AMOUNTS:
+                answering.append(phrase)  # "How much bond was posted?": "$2 million", of bail
+                continue
+            units = [w for w in words(phrase.text) if w.isalpha() and w not in STOPWORDS]
+            if not units or float((asked @ word_vectors(units).T).max()) >= _COUNTED_MATCH:
+                answering.append(phrase)
+        return answering

@@ -13,6 +13,7 @@ from assistant.answer.extractive.answerer import ExtractiveAnswerer
 from assistant.answer.extractive.chooser import SentenceChooser
 from assistant.answer.extractive.confidence import ConfidenceModel
 from assistant.answer.extractive.kinds import NounKinds, QuestionKinds
+from assistant.answer.extractive.picking import PhraseChooser
 from assistant.answer.extractive.scoring import SupportScorer
 from assistant.models import Chunk, Passage, Sentence, Turn
 from assistant.prompts import Prompts
@@ -92,7 +93,7 @@ def answerer(max_sentences: int = 3, kinds: QuestionKinds | None = None
                               sentence_vectors, parse_sentences, kinds or untyped_nouns(),
                               known_term=rarity.__contains__,
                               confidence=ConfidenceModel.load(),
-                              chooser=SentenceChooser.load(),
+                              chooser=SentenceChooser.load(), phrases=PhraseChooser.load(),
                               min_support=MIN_SUPPORT, max_sentences=max_sentences)
 
 
@@ -397,7 +398,8 @@ def test_the_sentence_quoted_is_the_one_the_chooser_ranks_first():
         chooser = PreferringChooser(preferred)
         draft = ExtractiveAnswerer(PROMPTS, scorer, sentence_vectors, parse_sentences,
                                    untyped_nouns(), rarity.__contains__,
-                                   ConfidenceModel.load(), chooser, MIN_SUPPORT, 1).answer(
+                                   ConfidenceModel.load(), chooser, PhraseChooser.load(),
+                                   MIN_SUPPORT, 1).answer(
             retrieval("What about the troops in Russia?", "troops"))
         return draft.citations[0].quote, chooser
 

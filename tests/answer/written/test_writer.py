@@ -12,6 +12,7 @@ from assistant.answer.base import Draft, Question, Retrieval
 from assistant.answer.extractive.answerer import ExtractiveAnswerer
 from assistant.answer.extractive.chooser import SentenceChooser
 from assistant.answer.extractive.confidence import ConfidenceModel
+from assistant.answer.extractive.picking import PhraseChooser
 from assistant.answer.extractive.scoring import SupportScorer
 from assistant.answer.written.check import Checker
 from assistant.answer.written.model import LLMError, Message
@@ -116,7 +117,8 @@ def writer(chat: FakeChat) -> WrittenAnswerer:
                                     sentence_vectors, parse_sentences, untyped_nouns(),
                                     known_term=rarity.__contains__,
                                     confidence=ConfidenceModel.load(),
-                                    chooser=SentenceChooser.load(), min_support=0.44,
+                                    chooser=SentenceChooser.load(),
+                                    phrases=PhraseChooser.load(), min_support=0.44,
                                     max_sentences=3)
     builder = PromptBuilder(PROMPTS, tiktoken_counter(), 8192, 512)
     checker = Checker(FakeEmbedder().embed, sentence_vectors, SynonymMatcher(None),
