@@ -108,6 +108,27 @@ def test_a_count_must_count_the_asked_thing():
     assert not scorer().gives(QuestionKind.HOW_MANY, WEATHER, "How many troops were sent?", own)
 
 
+def test_of_several_counts_only_those_of_the_asked_thing_answer():
+    text = "Two countries sent 1,500 troops."
+    chunk = tagged(Chunk("c", "c.txt", 0, text, tuple(split_sentences(text))))
+    [both] = [Candidate(e) for e in parsed_evidence([Passage(chunk, 1.0)])]
+    vectors = {"troops": [1.0, 0.0], "countries": [0.0, 1.0]}
+
+    def word_vectors(words: list[str]) -> np.ndarray:
+        return np.array([vectors.get(w, [0.0, 0.0]) for w in words], dtype=np.float32)
+
+    many = "How many troops were sent?"
+    found = scorer(word_vectors).answering(QuestionKind.HOW_MANY, both.parse, many,
+                                           set(terms(many)))
+    assert [f.text for f in found] == ["1,500 troops"]
+    nations = "How many countries sent troops?"
+    found = scorer(word_vectors).answering(QuestionKind.HOW_MANY, both.parse, nations,
+                                           set(terms(nations)))
+    assert [f.text for f in found] == ["Two countries"]
+    # Without word vectors every count may answer.
+    assert len(scorer().answering(QuestionKind.HOW_MANY, both.parse, many, set(terms(many)))) == 2
+
+
 def test_an_amount_of_money_answers_how_much_whatever_noun_is_asked():
     text = "Bail of $2 million was posted on Friday. The court heard 2 witnesses."
     chunk = tagged(Chunk("m", "m.txt", 0, text, tuple(split_sentences(text))))
