@@ -1,8 +1,8 @@
 """Which phrase of the wanted kind answers, when a sentence holds several: a learned choice.
 
-"Amateur researcher Yutaka Iwasaki of Kobe, Japan came across military records …" holds two
-names for "Who came across the records?"; the one that answers is the subject of the verb the
-question asks about. Each typed phrase of the sentence (``phrases``) is described by where it
+"Retired teacher Maria Lopez of Valencia, Spain found the letters …" holds three names for
+"Who found the letters?"; the one that answers is the subject of the verb the question asks
+about. Each typed phrase of the sentence (``phrases``) is described by where it
 stands: how near the words the sentence shares with the question it is, in the text and in the
 parse; its role (subject, object, object of a preposition, modifier of another noun,
 apposition); whether it hangs from the question's verb; how much of it repeats the question;
