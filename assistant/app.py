@@ -138,7 +138,7 @@ def build_answerers(settings: Settings, prompts: Prompts, embedder: Embedder,
         prompts, SupportScorer(statistics.idf, synonyms, exact, settings.min_support),
         sentence_vectors, sentence_tokens, QuestionKinds(NounKinds.load(), synonyms.word_vectors),
         known_term=statistics.__contains__, confidence=confidence or ConfidenceModel.load(),
-        chooser=chooser or SentenceChooser.load(), phrases=PhraseChooser.load(),
+        chooser=chooser or SentenceChooser.load(), phrase_chooser=PhraseChooser.load(),
         min_support=settings.min_support,
         max_sentences=settings.max_answer_sentences)
     answerers: dict[AnswerMode, Answerer] = {AnswerMode.EXTRACTIVE: extractive}

@@ -4,7 +4,8 @@ No language model writes anything here, so nothing can be said that the article 
 every sentence of an answer is an article sentence, verbatim, with its offsets. The work is in
 choosing: each sentence of the retrieved passages gets a support score (``scoring``); a learned
 ranking over that and other measures (``chooser``) picks the one that leads, with the phrase
-that answers in bold (``phrases``). When the best support is too low, or a name the question
+that answers in bold (``phrases`` finds the phrases of the asked kind, ``picking`` chooses
+among them). When the best support is too low, or a name the question
 hinges on appears nowhere in the evidence, the answer is a refusal.
 """
 
@@ -25,7 +26,6 @@ from assistant.answer.extractive.kinds import (
     QuestionKinds,
     asked_noun,
     described_name,
-    event_names,
     named_noun,
     predicate_term,
 )
@@ -38,7 +38,6 @@ from assistant.answer.extractive.phrases import (
     noun_name,
     object_phrase,
     opening_entity,
-    typed_phrases,
     unnamed,
 )
 from assistant.answer.extractive.picking import PhraseChooser, Wanted
@@ -62,8 +61,8 @@ class ExtractiveAnswerer:
     def __init__(self, prompts: Prompts, scorer: SupportScorer,
                  sentence_vectors: SentenceVectors, sentence_tokens: SentenceTokens,
                  kinds: QuestionKinds, known_term: Callable[[str], bool],
-                 confidence: ConfidenceModel, chooser: SentenceChooser, phrases: PhraseChooser,
-                 min_support: float, max_sentences: int) -> None:
+                 confidence: ConfidenceModel, chooser: SentenceChooser,
+                 phrase_chooser: PhraseChooser, min_support: float, max_sentences: int) -> None:
         self.prompts = prompts
         self.kinds = kinds
         self.scorer = scorer
@@ -72,7 +71,7 @@ class ExtractiveAnswerer:
         self.known_term = known_term  # whether the corpus uses a (stemmed) word anywhere
         self.confidence = confidence
         self.chooser = chooser
-        self.phrases = phrases  # which typed phrase of a sentence answers
+        self.phrase_chooser = phrase_chooser  # which typed phrase of a sentence answers
         self.min_support = min_support
         self.max_sentences = max_sentences
 
@@ -165,7 +164,6 @@ class ExtractiveAnswerer:
         standing = by_itself[0]
         chunk = standing.passage.chunk
         short = self._short_answer(resolved.question, kind, best, own_terms)
-        described = event_names(resolved.question)
         # The passage quoted names whom the asked fact is about; the article that holds it
         # may set the scene elsewhere ("… in the B-17 crash at Bradley airport").
         outside = names_outside(resolved.question,
@@ -197,7 +195,10 @@ class ExtractiveAnswerer:
             return replace(self.refusal(), support=support, **weighed)
         lead = best
         if short is None and kind != QuestionKind.OTHER:
-            neighbour = _neighbour_with_answer(best, scored, kind, own_terms, described)
+            amount = self.kinds.wants_amount(resolved.question)
+            neighbour = _neighbour_with_answer(
+                best, scored, lambda c: bool(self.scorer.answering(
+                    kind, c.parse, resolved.question, own_terms, amount)))
             if neighbour is not None:
                 # Lead with the sentence that holds the short answer, so [1] supports it.
                 lead = neighbour
@@ -231,8 +232,11 @@ class ExtractiveAnswerer:
         if found is None and kind != QuestionKind.OTHER:
             answering = self.scorer.answering(kind, best.parse, question, own,
                                               self.kinds.wants_amount(question))
-            found = self.phrases.best(best.parse, answering, Wanted.of(question),
-                                      kind.value) if answering else None
+            # The question's own words, or the conversation's when it has none ("What did
+            # he say?"), are the words a phrase is measured against.
+            wanted = replace(Wanted.of(question), terms=frozenset(own))
+            found = self.phrase_chooser.best(best.parse, answering, wanted, kind.value) \
+                if answering else None
         if found is None:
             return None
         text = re.sub(r"[’']s?$", "", found.text)  # "Kim Jong-un’s meeting" names Kim Jong-un
@@ -314,9 +318,10 @@ def _naming_articles(question: str, passages: Sequence[Passage], names: list[str
             if not names_outside(question, " ".join(texts), names)}
 
 
-def _neighbour_with_answer(best: Candidate, scored: list[Candidate], kind: QuestionKind,
-                           own: set[str], names: frozenset[str]) -> Candidate | None:
-    """The sentence right before or after ``best`` when it holds the wanted kind of phrase.
+def _neighbour_with_answer(best: Candidate, scored: list[Candidate],
+                           answers: Callable[[Candidate], bool]) -> Candidate | None:
+    """The sentence right before or after ``best`` when it holds the wanted kind of phrase
+    (``answers``).
 
     News prose often splits a fact over two sentences ("… denied sending troops." / "The
     statement, made … on Monday, …"), so the neighbour is the first place to look.
@@ -332,7 +337,7 @@ def _neighbour_with_answer(best: Candidate, scored: list[Candidate], kind: Quest
     for index in order:
         if 0 <= index < len(spans):
             neighbour = by_start.get(spans[index].start)
-            if neighbour is not None and typed_phrases(kind, neighbour.parse, own, names):
+            if neighbour is not None and answers(neighbour):
                 return neighbour
     return None
 

@@ -19,7 +19,6 @@ from assistant.answer.extractive.kinds import (
     asked_action,
     object_verb,
 )
-from assistant.answer.extractive.picking import PhraseChooser, Wanted
 from assistant.models import Entity
 from assistant.text.lexical import STOPWORDS, stem, words
 from assistant.text.syntax import OBJECTS, Parse, parse_question
@@ -339,14 +338,6 @@ def typed_phrases(kind: QuestionKind, sentence: Parse, question_terms: set[str] 
     return [c for c in _typed(kind, sentence)
             if not _only_question_words(c.text, question_terms)
             and not _qualifies(sentence, c, names)]
-
-
-def find_answer(kind: QuestionKind, sentence: Parse, wanted: Wanted,
-                chooser: PhraseChooser) -> Found | None:
-    """The phrase of the wanted kind that answers: of the sentence's ``typed_phrases``, the
-    one the learned ``chooser`` ranks first."""
-    found = typed_phrases(kind, sentence, wanted.terms, wanted.names)
-    return chooser.best(sentence, found, wanted, kind.value) if found else None
 
 
 def _qualifies(sentence: Parse, found: Found, names: frozenset[str]) -> bool:

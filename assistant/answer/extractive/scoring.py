@@ -256,8 +256,9 @@ class SupportScorer:
     def answering(self, kind: QuestionKind, sentence: Parse, question: str, own: set[str],
                   amount: bool = False) -> list[Found]:
         """The sentence's phrases of the wanted kind; for a count, only counts of the thing
-        asked about ("two countries" is no answer to "how many troops") or bare numbers. For
-        an ``amount`` ("how much …"), money or a share answers whatever it measures."""
+        asked about ("two countries" is no answer to "how many troops") or figures alone
+        ("1,500"). For an ``amount`` ("how much …"), money or a share answers whatever it
+        measures."""
         found = typed_phrases(kind, sentence, own, event_names(question))
         counted = counted_noun(question)
         word_vectors = self.synonyms.word_vectors

@@ -93,7 +93,7 @@ def answerer(max_sentences: int = 3, kinds: QuestionKinds | None = None
                               sentence_vectors, parse_sentences, kinds or untyped_nouns(),
                               known_term=rarity.__contains__,
                               confidence=ConfidenceModel.load(),
-                              chooser=SentenceChooser.load(), phrases=PhraseChooser.load(),
+                              chooser=SentenceChooser.load(), phrase_chooser=PhraseChooser.load(),
                               min_support=MIN_SUPPORT, max_sentences=max_sentences)
 
 

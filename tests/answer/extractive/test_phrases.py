@@ -6,9 +6,9 @@ import pytest
 
 from assistant.answer.extractive.kinds import QuestionKind, event_names, predicate_term
 from assistant.answer.extractive.phrases import (
+    Found,
     actor_phrase,
     appositive,
-    find_answer,
     headed_phrase,
     measured_phrase,
     noun_kind,
@@ -31,8 +31,14 @@ def parsed(sentence: str) -> Parse:
 CHOOSER = PhraseChooser.load()
 
 
+def find_answer(kind: QuestionKind, sentence: Parse, wanted: Wanted) -> Found | None:
+    """The phrase of the wanted kind the shipped chooser picks, as the answerer picks it."""
+    found = typed_phrases(kind, sentence, wanted.terms, wanted.names)
+    return CHOOSER.best(sentence, found, wanted, kind.value) if found else None
+
+
 def typed(kind: QuestionKind, sentence: str, question: str) -> str | None:
-    found = find_answer(kind, parsed(sentence), Wanted.of(question), CHOOSER)
+    found = find_answer(kind, parsed(sentence), Wanted.of(question))
     return found.text if found else None
 
 
@@ -92,26 +98,25 @@ def test_a_phrase_that_only_describes_a_name_of_the_question_does_not_answer_it(
     found = "Park Won-soon, the mayor of Seoul, South Korea, was found dead on Friday."
     question = "Where was the body of Seoul mayor Park Won-soon found?"
     assert event_names(question) >= {"seoul", "park"}
-    assert find_answer(QuestionKind.WHERE, parsed(found), Wanted.of(question), CHOOSER) is None
+    assert find_answer(QuestionKind.WHERE, parsed(found), Wanted.of(question)) is None
     assert typed_phrases(QuestionKind.WHERE, parsed(found), set(terms(question)))[-1].text == \
         "South Korea"  # no names given
     bukak = "His body was found on Mount Bukak in Seoul, South Korea, after a search."
-    assert find_answer(QuestionKind.WHERE, parsed(bukak), Wanted.of(question),
-                       CHOOSER).text == "Mount Bukak"
+    assert find_answer(QuestionKind.WHERE, parsed(bukak), Wanted.of(question)).text == "Mount Bukak"
     race = "Karsten Warholm of Norway won the final in Doha, Qatar."
     second = "Who finished second behind Karsten Warholm in Doha?"
-    assert find_answer(QuestionKind.WHO, parsed(race), Wanted.of(second), CHOOSER) is None
+    assert find_answer(QuestionKind.WHO, parsed(race), Wanted.of(second)) is None
     # A question about the name itself ("be" its verb) is answered by its description.
     where = "Where is Mokha?"
     assert event_names(where) == frozenset()
     assert find_answer(QuestionKind.WHERE, parsed("Mokha, Yemen, is a port."),
-                       Wanted.of(where), CHOOSER).text == "Yemen"
+                       Wanted.of(where)).text == "Yemen"
 
 
 def test_a_sentence_stored_without_its_parse_still_gives_its_entities():
     sentence = "About 1,500 troops arrived on 3 June in Seoul."
     bare = Parse(sentence, (), tags_of(sentence).entities)  # a parse file lost or damaged
-    found = {kind: find_answer(kind, bare, Wanted.of("What happened?"), CHOOSER)
+    found = {kind: find_answer(kind, bare, Wanted.of("What happened?"))
              for kind in (QuestionKind.WHEN, QuestionKind.WHERE, QuestionKind.HOW_MANY)}
     assert {kind: f.text for kind, f in found.items() if f} == {
         QuestionKind.WHEN: "3 June", QuestionKind.WHERE: "Seoul",

@@ -118,7 +118,7 @@ def writer(chat: FakeChat) -> WrittenAnswerer:
                                     known_term=rarity.__contains__,
                                     confidence=ConfidenceModel.load(),
                                     chooser=SentenceChooser.load(),
-                                    phrases=PhraseChooser.load(), min_support=0.44,
+                                    phrase_chooser=PhraseChooser.load(), min_support=0.44,
                                     max_sentences=3)
     builder = PromptBuilder(PROMPTS, tiktoken_counter(), 8192, 512)
     checker = Checker(FakeEmbedder().embed, sentence_vectors, SynonymMatcher(None),
