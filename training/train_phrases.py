@@ -48,7 +48,7 @@ from assistant.answer.extractive.kinds import (  # noqa: E402
     QuestionKinds,
     asked_noun,
 )
-from assistant.answer.extractive.phrases import Found, noun_kind, typed_phrases  # noqa: E402
+from assistant.answer.extractive.phrases import Found, noun_kind  # noqa: E402
 from assistant.answer.extractive.picking import (  # noqa: E402
     FEATURES,
     PHRASE_CHOOSER_FILE,
@@ -56,13 +56,16 @@ from assistant.answer.extractive.picking import (  # noqa: E402
     Wanted,
     features,
 )
+from assistant.answer.extractive.scoring import SupportScorer  # noqa: E402
 from assistant.app import build_embedder  # noqa: E402
 from assistant.ingest.tagging import SpacyTagger  # noqa: E402
 from assistant.quality.golden import load_golden  # noqa: E402
 from assistant.quality.metrics import normalize  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.store.embedding import WordVectors  # noqa: E402
+from assistant.text.lexical import terms  # noqa: E402
 from assistant.text.sentences import split_sentences  # noqa: E402
+from assistant.text.synonyms import SynonymMatcher  # noqa: E402
 from assistant.text.syntax import Parse  # noqa: E402
 
 FIRST = PhraseChooser(tuple(1.0 if n == "first" else 0.0 for n in FEATURES), {})
@@ -116,9 +119,10 @@ def wikinews_asked() -> list[Asked]:
 
 
 def holds(phrase: str, answers: tuple[str, ...]) -> bool:
-    text = normalize(phrase)
-    return bool(text) and any((a := normalize(x)) and (a in text or text in a)
-                              for x in answers)
+    """Whether the phrase holds an answer, or is part of one, as whole words."""
+    text = f" {normalize(phrase)} "
+    return text.strip() != "" and any(
+        (a := f" {normalize(x)} ").strip() and (a in text or text in a) for x in answers)
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,11 @@ class Typed:
     right: tuple[bool, ...]
 
 
-def typed(asked: list[Asked], kinds: QuestionKinds) -> list[Typed]:
+def typed(asked: list[Asked], kinds: QuestionKinds, scorer: SupportScorer) -> list[Typed]:
+    """Each question's answering sentence with the phrases the answerer would choose among:
+    those of the asked kind, counts only of the thing counted (``SupportScorer.answering``).
+    A question the noun does not type is typed by the answering sentence's use of it (the
+    answerer reads all the retrieved sentences)."""
     with SpacyTagger(worker=False) as tagger:
         texts = list(dict.fromkeys(a.sentence for a in asked))
         parses = {t: Parse(t, tagged.tokens, tagged.entities)
@@ -147,8 +155,8 @@ def typed(asked: list[Asked], kinds: QuestionKinds) -> list[Typed]:
             kind = noun_kind(noun, [parse])
         if kind == QuestionKind.OTHER:
             continue  # no typed phrase is chosen for an open question
-        wanted = Wanted.of(a.question)
-        phrases = tuple(typed_phrases(kind, parse, wanted.terms, wanted.names))
+        phrases = tuple(scorer.answering(kind, parse, a.question, set(terms(a.question)),
+                                         kinds.wants_amount(a.question)))
         right = tuple(holds(p.text, a.answers) for p in phrases)
         if any(right):
             found.append(Typed(a, kind.value, parse, phrases, right))
@@ -192,20 +200,22 @@ def main() -> None:
     args = arguments(__doc__.splitlines()[0], PHRASE_CHOOSER_FILE)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="train-phrases-") as tmp:
-        # The same held-out articles (and data record) as the other training scripts.
+        # The same held-out articles as the other training scripts.
         held, sampled = split_squad(args.squad_dir or Path(tmp), random.Random(args.seed),
                                     args.held_out_articles, args.squad_questions,
                                     args.held_out_questions)
     embedder = build_embedder(Settings(), queries=True)
     embedder.warm_up()
-    kinds = QuestionKinds(NounKinds.load(), WordVectors(embedder))
+    word_vectors = WordVectors(embedder)
+    kinds = QuestionKinds(NounKinds.load(), word_vectors)
+    scorer = SupportScorer(lambda term: 1.0, SynonymMatcher(word_vectors))
     rng = random.Random(args.seed)
     squad = squad_asked(held)
     sizes = {"squad-train": args.squad_questions, "squad-held-out": args.held_out_questions}
     chosen = {source: rng.sample(pool, min(size, len(pool))) for source, size in sizes.items()
               if (pool := [a for a in squad if a.source == source])}
     read = typed([a for source in sizes for a in chosen.get(source, [])] + wikinews_asked(),
-                 kinds)
+                 kinds, scorer)
     typical = typical_types([t for t in read if t.asked.source in TRAIN_SOURCES])
     found = sentences(read, typical)
     train = [s for s in found if s.source in TRAIN_SOURCES]
@@ -222,7 +232,8 @@ def main() -> None:
         "data": {**record, "sentences": len(train)},
         "seed": args.seed,
         "licence": "CC BY-SA 4.0 (derived from SQuAD 2.0)",
-        "measured": {source: {"sentences": sum(s.source == source for s in found),
+        "measured": {source: {"fitted_on": source in TRAIN_SOURCES,
+                              "sentences": sum(s.source == source for s in found),
                               "top1": top1(chooser, [s for s in found if s.source == source]),
                               "top1_first_phrase": top1(FIRST, [s for s in found
                                                                 if s.source == source])}

@@ -2,13 +2,14 @@
 
 "Retired teacher Maria Lopez of Valencia, Spain found the letters …" holds three names for
 "Who found the letters?"; the one that answers is the subject of the verb the question asks
-about. Each typed phrase of the sentence (``phrases``) is described by where it
-stands: how near the words the sentence shares with the question it is, in the text and in the
-parse; its role (subject, object, object of a preposition, modifier of another noun,
-apposition); whether it hangs from the question's verb; how much of it repeats the question;
-how often answers to the kind of question asked are of its entity type. A linear score over
-those ranks the phrases; its weights, and those shares, are fitted by
-``training/train_phrases.py`` on SQuAD 2.0 and the Wikinews dev split, from pairs of one
+about. Each typed phrase of the sentence (``phrases``) is described by where it stands: how
+near the words the sentence shares with the question it is, in the text and in the parse, and
+whether it comes before them; its role (subject, object, object of a preposition and whether
+the question says that preposition, modifier of another noun, apposition); whether it hangs
+from the question's verb; how much of it repeats the question; whether it is the first such
+phrase, and its length; how often answers to the kind of question asked are of its entity
+type. A linear score over those ranks the phrases; its weights, and those shares, are fitted
+by ``training/train_phrases.py`` on SQuAD 2.0 and the Wikinews dev split, from pairs of one
 answering and one other phrase of the same sentence, and live with a record of their data in
 ``phrase_chooser.json`` beside this file. No weight here is set by hand.
 """
@@ -34,7 +35,7 @@ FEATURES = ("near", "tree", "before", "subject", "object", "preposition", "asked
             "modifier", "apposition", "verb", "repeats", "first", "length", "typical")
 _MODIFIERS = frozenset({"compound", "poss", "amod", "nmod"})
 _CLIMB = 3  # how many heads up a phrase may hang from the question's verb
-_FAR = 30  # a parse path at least this long counts as no path
+_FAR = 30  # parse paths are followed this far at most: a longer one measures as this long
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,14 @@ score, and the fitted file that ships."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
 
 from assistant.answer.extractive.kinds import QuestionKind
 from assistant.answer.extractive.linear import ModelFileError
-from assistant.answer.extractive.phrases import find_answer, typed_phrases
+from assistant.answer.extractive.phrases import typed_phrases
 from assistant.answer.extractive.picking import (
     FEATURES,
     PHRASE_CHOOSER_FILE,
@@ -18,6 +19,7 @@ from assistant.answer.extractive.picking import (
     features,
 )
 from assistant.text.syntax import parse_question
+from tests.support import PROJECT_ROOT
 
 FOUND = "Retired teacher Maria Lopez of Valencia, Spain found the letters in an attic last spring."
 TRAINED = ("The general, speaking at the United Nations in New York, said the recruits were "
@@ -67,16 +69,22 @@ def test_the_phrase_with_the_best_learned_score_answers():
 
 def test_the_shipped_chooser_picks_the_phrase_the_asked_verb_governs():
     chooser = PhraseChooser.load()
-    assert find_answer(QuestionKind.WHO, parse_question(FOUND), Wanted.of("Who found the letters?"),
-                       chooser).text == "Maria Lopez"
-    assert find_answer(QuestionKind.WHERE, parse_question(TRAINED),
-                       Wanted.of("Where were the recruits trained?"), chooser).text == "Siberia"
+
+    def picked(question: str, sentence: str, kind: QuestionKind) -> str:
+        parse, wanted = parse_question(sentence), Wanted.of(question)
+        found = typed_phrases(kind, parse, wanted.terms, wanted.names)
+        return chooser.best(parse, found, wanted, kind.value).text
+
+    assert picked("Who found the letters?", FOUND, QuestionKind.WHO) == "Maria Lopez"
+    assert picked("Where were the recruits trained?", TRAINED, QuestionKind.WHERE) == "Siberia"
 
 
 def test_the_shipped_chooser_records_its_data_and_beats_the_first_phrase():
     data = json.loads(PHRASE_CHOOSER_FILE.read_text())
     assert tuple(data["features"]) == FEATURES
-    assert data["data"]["squad"]["sha256"] and data["data"]["wikinews_dev"]["sha256"]
+    for record in (data["data"]["squad"], data["data"]["wikinews_dev"]):
+        shipped = PROJECT_ROOT / record["file"]
+        assert hashlib.sha256(shipped.read_bytes()).hexdigest() == record["sha256"]
     held = data["measured"]["squad-held-out"]
     assert held["sentences"] > 50 and held["top1"] > held["top1_first_phrase"]
     assert set(data["typical"]) >= {"who", "where", "how_many"}
