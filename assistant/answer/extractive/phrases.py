@@ -38,6 +38,8 @@ _POSSESSIVE = re.compile(r"[’']s\s+")  # between an owner and what it owns
 _LEADING = frozenset({"DT", "PDT", "IN", "CC", "TO", "WDT", "WP", "WRB", "PRP$", "EX", "PRP",
                       ",", ":", ".", "``", "''", "HYPH", "NFP"})
 _TRAILING = frozenset({",", ":", ".", "``", "''", "HYPH", "NFP", "POS"})
+_OPENERS = {"(": ")", "[": "]", "{": "}"}  # each bracket and its close
+_CLOSERS = frozenset(_OPENERS.values())
 
 
 @dataclass(frozen=True)
@@ -320,10 +322,37 @@ def _trim(sentence: Parse, start: int, end: int) -> Found | None:
         inside.pop(0)
     while inside and sentence.tag(inside[-1]) in _TRAILING:
         inside.pop()
+    inside = _bracketed(sentence, inside)
     if not inside:
         return None
     start, end = sentence.tokens[inside[0]].start, sentence.tokens[inside[-1]].end
     return Found(sentence.text[start:end], start, end)
+
+
+def _bracketed(sentence: Parse, inside: list[int]) -> list[int]:
+    """The tokens ``inside`` with every bracket closed: a phrase that opens one and stops
+    before its close ("the World Health Organization (WHO") takes the close when it comes next,
+    and otherwise ends before the bracket; a close it never opened is left out."""
+    open_at: list[int] = []
+    for position, i in enumerate(inside):
+        word = sentence.word(i)
+        if word in _OPENERS:
+            open_at.append(position)
+        elif word in _CLOSERS:
+            if not open_at or _OPENERS[sentence.word(inside[open_at[-1]])] != word:
+                return _bracketed(sentence, inside[:position]) if position else \
+                    _bracketed(sentence, inside[1:])
+            open_at.pop()
+    if not open_at:
+        return inside
+    after = inside[-1] + 1
+    if len(open_at) == 1 and after < len(sentence) and \
+            sentence.word(after) == _OPENERS[sentence.word(inside[open_at[0]])]:
+        return [*inside, after]
+    kept = inside[:open_at[0]]
+    while kept and sentence.tag(kept[-1]) in _TRAILING:
+        kept.pop()
+    return kept
 
 
 def typed_phrases(kind: QuestionKind, sentence: Parse, question_terms: set[str] | frozenset[str],

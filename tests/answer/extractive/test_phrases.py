@@ -221,3 +221,19 @@ def test_the_name_a_sentence_gives_a_noun_is_a_proper_noun_beside_it(sentence, n
     noun = "representative" if "representative" in sentence else "pilot"
     found = noun_name(parsed(sentence), noun)
     assert (found.text if found else None) == name
+
+
+@pytest.mark.parametrize(("sentence", "question", "kind", "answer"), [
+    # The pipeline ends the name before the bracket it opened: the close is taken with it.
+    ("According to the Philippine Institute of Volcanology and Seismology (Phivolcs), the "
+     "epicenter was east of Carrascal.", "Who located the epicenter?", QuestionKind.WHO,
+     "Philippine Institute of Volcanology and Seismology (Phivolcs)"),
+    ("The World Health Organization (WHO) said on Monday that it would act.",
+     "Who said it would act?", QuestionKind.WHO, "World Health Organization (WHO)"),
+    # A bracket never closed is left out with what follows it.
+    ("The World Health Organization (WHO said on Monday that it would act.",
+     "Who said it would act?", QuestionKind.WHO, "World Health Organization"),
+    ("The talks (in Geneva) ended.", "Where did the talks end?", QuestionKind.WHERE, "Geneva"),
+])
+def test_a_short_answer_closes_every_bracket_it_opens(sentence, question, kind, answer):
+    assert typed(kind, sentence, question) == answer
