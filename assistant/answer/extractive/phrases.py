@@ -38,6 +38,7 @@ _POSSESSIVE = re.compile(r"[’']s\s+")  # between an owner and what it owns
 _LEADING = frozenset({"DT", "PDT", "IN", "CC", "TO", "WDT", "WP", "WRB", "PRP$", "EX", "PRP",
                       ",", ":", ".", "``", "''", "HYPH", "NFP"})
 _TRAILING = frozenset({",", ":", ".", "``", "''", "HYPH", "NFP", "POS"})
+_YEAR = re.compile(r"[12]\d{3}")  # a year of the calendar, written alone: a time, not a length
 _OPENERS = {"(": ")", "[": "]", "{": "}"}  # each bracket and its close
 _CLOSERS = frozenset(_OPENERS.values())
 
@@ -278,14 +279,15 @@ def _fits_time(kind: QuestionKind, sentence: Parse, entity: Entity) -> bool:
     """Whether a date or time phrase is of the kind asked: a time is no number of units
     ("three days"); a date holds a number ("1981", "March 24", not "Saturday"); a length of
     time a number or units and names no day or month ("27", "three days", "months", not
-    "yesterday" or "February 6")."""
+    "yesterday", "February 6" or a year alone: "2015")."""
     if kind not in (QuestionKind.WHEN, QuestionKind.DATE, QuestionKind.DURATION):
         return True
     if not sentence.tokens:  # stored without its parse: only the count is known
         return kind != QuestionKind.WHEN or not entity.counted
     if kind == QuestionKind.DURATION:
         tags = sentence.tags_within(entity.start, entity.end)
-        return bool(tags & {"CD", "NNS"}) and "NNP" not in tags
+        return bool(tags & {"CD", "NNS"}) and "NNP" not in tags and \
+            not _YEAR.fullmatch(sentence.text[entity.start:entity.end])
     return not entity.counted and (kind == QuestionKind.WHEN or
                                    "CD" in sentence.tags_within(entity.start, entity.end))
 

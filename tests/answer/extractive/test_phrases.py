@@ -87,6 +87,10 @@ def test_a_date_holds_a_number_and_a_length_of_time_numbers_or_units():
                  "How old was the gunman?") is None
     assert typed(QuestionKind.DURATION, "The man died on February 6.",
                  "How old was the man?") is None  # a day, however numbered
+    assert typed(QuestionKind.DURATION, "The family died at sea in 2015.",
+                 "How old was the father?") is None  # a year: when, not how long
+    assert typed(QuestionKind.DURATION, "The tree is 2000 years old.",
+                 "How old is the tree?") == "2000 years old"
     # A number of units is no date.
     assert typed(QuestionKind.DATE, "The strike lasted three weeks.",
                  "What date did it end?") is None
