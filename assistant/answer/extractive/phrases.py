@@ -279,7 +279,7 @@ def _fits_time(kind: QuestionKind, sentence: Parse, entity: Entity) -> bool:
     """Whether a date or time phrase is of the kind asked: a time is no number of units
     ("three days"); a date holds a number ("1981", "March 24", not "Saturday"); a length of
     time a number or units and names no day or month ("27", "three days", "months", not
-    "yesterday", "February 6" or a year alone: "2015")."""
+    "yesterday", "February 6" or a year alone, "in 2015", but "since 2003")."""
     if kind not in (QuestionKind.WHEN, QuestionKind.DATE, QuestionKind.DURATION):
         return True
     if not sentence.tokens:  # stored without its parse: only the count is known
@@ -287,9 +287,17 @@ def _fits_time(kind: QuestionKind, sentence: Parse, entity: Entity) -> bool:
     if kind == QuestionKind.DURATION:
         tags = sentence.tags_within(entity.start, entity.end)
         return bool(tags & {"CD", "NNS"}) and "NNP" not in tags and \
-            not _YEAR.fullmatch(sentence.text[entity.start:entity.end])
+            (not _YEAR.fullmatch(sentence.text[entity.start:entity.end]) or
+             _counted_from(sentence, entity))
     return not entity.counted and (kind == QuestionKind.WHEN or
                                    "CD" in sentence.tags_within(entity.start, entity.end))
+
+
+def _counted_from(sentence: Parse, entity: Entity) -> bool:
+    """Whether the entity is the time a length of time is counted from: "since 2003"."""
+    at = next((i for i, t in enumerate(sentence.tokens) if t.start == entity.start), None)
+    return at is not None and sentence.dep(at) == "pobj" and \
+        sentence.lemma(sentence.head(at)).lower() == "since"
 
 
 def _owns(sentence: str, owner: Found, entity: Entity) -> bool:

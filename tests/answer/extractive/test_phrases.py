@@ -89,6 +89,8 @@ def test_a_date_holds_a_number_and_a_length_of_time_numbers_or_units():
                  "How old was the man?") is None  # a day, however numbered
     assert typed(QuestionKind.DURATION, "The family died at sea in 2015.",
                  "How old was the father?") is None  # a year: when, not how long
+    assert typed(QuestionKind.DURATION, "He had worked for the police since 2003.",
+                 "How long had he worked there?") == "2003"  # where the length starts
     assert typed(QuestionKind.DURATION, "The tree is 2000 years old.",
                  "How old is the tree?") == "2000 years old"
     # A number of units is no date.
