@@ -40,7 +40,8 @@ _LEADING = frozenset({"DT", "PDT", "IN", "CC", "TO", "WDT", "WP", "WRB", "PRP$",
 _TRAILING = frozenset({",", ":", ".", "``", "''", "HYPH", "NFP", "POS"})
 _YEAR = re.compile(r"[12]\d{3}")  # a year of the calendar, written alone: a time, not a length
 _OPENERS = {"(": ")", "[": "]", "{": "}"}  # each bracket and its close
-_CLOSERS = frozenset(_OPENERS.values())
+_OPENING = {close: opening for opening, close in _OPENERS.items()}
+_CLOSERS = frozenset(_OPENING)
 
 
 @dataclass(frozen=True)
@@ -340,29 +341,49 @@ def _trim(sentence: Parse, start: int, end: int) -> Found | None:
 
 
 def _bracketed(sentence: Parse, inside: list[int]) -> list[int]:
-    """The tokens ``inside`` with every bracket closed: a phrase that opens one and stops
-    before its close ("the World Health Organization (WHO") takes the close when it comes next,
-    and otherwise ends before the bracket; a close it never opened is left out."""
-    open_at: list[int] = []
-    for position, i in enumerate(inside):
-        word = sentence.word(i)
-        if word in _OPENERS:
-            open_at.append(position)
-        elif word in _CLOSERS:
-            if not open_at or _OPENERS[sentence.word(inside[open_at[-1]])] != word:
-                return _bracketed(sentence, inside[:position]) if position else \
-                    _bracketed(sentence, inside[1:])
-            open_at.pop()
-    if not open_at:
+    """The tokens ``inside`` with every bracket closed. The pipeline often ends a name inside
+    the bracket it opens ("the World Health Organization (WHO"): the phrase takes the close
+    when it comes next, else ends before the bracket. A close it never opened takes its
+    opening bracket when that comes just before the phrase ("[the] European Southern
+    Observatory"), else the phrase starts after it."""
+    if not inside:
+        return inside
+    for position in range(len(inside)):
+        unmatched = _unclosed("".join(sentence.word(i) for i in inside[:position + 1]))
+        if unmatched and unmatched[0] in _CLOSERS:  # closes what opened before the phrase
+            before = inside[0] - 1
+            if before >= 0 and sentence.word(before) == _OPENING[unmatched[0]]:
+                return _bracketed(sentence, [before, *inside])
+            return _bracketed(sentence, inside[position + 1:])
+    opened = _unclosed("".join(sentence.word(i) for i in inside))
+    if not opened:
         return inside
     after = inside[-1] + 1
-    if len(open_at) == 1 and after < len(sentence) and \
-            sentence.word(after) == _OPENERS[sentence.word(inside[open_at[0]])]:
+    if after < len(sentence) and _unclosed(sentence.word(after)) == (_OPENERS[opened[-1]],) \
+            and not _unclosed("".join(sentence.word(i) for i in inside) + sentence.word(after)):
         return [*inside, after]
-    kept = inside[:open_at[0]]
+    # Up to the bracket left open: the longest start of the phrase that closes all it opens.
+    balanced = max(n for n in range(len(inside))
+                   if not _unclosed("".join(sentence.word(i) for i in inside[:n])))
+    if balanced == 0:  # "(WHO": the name without its bracket
+        return _bracketed(sentence, inside[1:])
+    kept = inside[:balanced]
     while kept and sentence.tag(kept[-1]) in _TRAILING:
         kept.pop()
     return kept
+
+
+def _unclosed(text: str) -> tuple[str, ...]:
+    """The brackets ``text`` leaves open, or the first close it has no opening for (alone)."""
+    stack: list[str] = []
+    for character in text:
+        if character in _OPENERS:
+            stack.append(character)
+        elif character in _CLOSERS:
+            if not stack or _OPENERS[stack[-1]] != character:
+                return (character,)
+            stack.pop()
+    return tuple(stack)
 
 
 def typed_phrases(kind: QuestionKind, sentence: Parse, question_terms: set[str] | frozenset[str],

@@ -240,6 +240,9 @@ def test_the_name_a_sentence_gives_a_noun_is_a_proper_noun_beside_it(sentence, n
     ("The World Health Organization (WHO said on Monday that it would act.",
      "Who said it would act?", QuestionKind.WHO, "World Health Organization"),
     ("The talks (in Geneva) ended.", "Where did the talks end?", QuestionKind.WHERE, "Geneva"),
+    # A close whose bracket opens just before the name: the bracket joins it.
+    ("The Kurds will now align with [Bashir al] Assad because they must.",
+     "Who will the Kurds align with?", QuestionKind.WHO, "[Bashir al] Assad"),
 ])
 def test_a_short_answer_closes_every_bracket_it_opens(sentence, question, kind, answer):
     assert typed(kind, sentence, question) == answer
