@@ -42,13 +42,21 @@ class LlamaIndexChat:
         self.streams = stream
 
     def stream(self, messages: Sequence[Message]) -> Iterator[str]:
+        """The deadline is on the time spent waiting for the model: what the caller does
+        with each piece (checking a finished sentence) is not the model's time."""
         if not self.streams:
             yield self.complete(messages)
             return
-        deadline = time.monotonic() + self.timeout_s
+        waited = 0.0
         try:
-            for response in self.llm.stream_chat(_chat_messages(messages)):
-                if time.monotonic() > deadline:
+            pieces = iter(self.llm.stream_chat(_chat_messages(messages)))
+            while True:
+                asked = time.monotonic()
+                response = next(pieces, None)
+                waited += time.monotonic() - asked
+                if response is None:
+                    return
+                if waited > self.timeout_s:
                     raise LLMError(f"the model did not finish within {self.timeout_s:g} s")
                 if response.delta:
                     yield response.delta

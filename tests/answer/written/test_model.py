@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import sys
+import time
+from types import SimpleNamespace
 
 import pytest
 
-from assistant.answer.written.model import LLMError, build_chat_model, describe_failure
+from assistant.answer.written.model import (
+    LlamaIndexChat,
+    LLMError,
+    build_chat_model,
+    describe_failure,
+)
 from assistant.settings import Settings
 
 
@@ -41,3 +48,29 @@ def test_backends_are_built_from_settings(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "llama_index.llms.llama_cpp", None)
     with pytest.raises(LLMError, match=r"pip install '\.\[local\]'"):
         build_chat_model(Settings(llm_model_path=gguf))
+
+
+class PacedLLM:
+    """A streaming backend that takes ``pause_s`` before each of its pieces."""
+
+    def __init__(self, pieces: list[str], pause_s: float) -> None:
+        self.pieces = pieces
+        self.pause_s = pause_s
+
+    def stream_chat(self, messages):
+        for piece in self.pieces:
+            time.sleep(self.pause_s)
+            yield SimpleNamespace(delta=piece)
+
+
+def test_the_streaming_deadline_counts_the_models_time_not_the_callers():
+    messages = [("user", "Who denied it?")]
+    quick = LlamaIndexChat(PacedLLM(["North Korea ", "denied ", "it."], 0.0), "m", 0.3, True)
+    received = []
+    for piece in quick.stream(messages):
+        received.append(piece)
+        time.sleep(0.2)  # checking each piece: 0.6 s in all, past the model's 0.3 s
+    assert "".join(received) == "North Korea denied it."
+    slow = LlamaIndexChat(PacedLLM(["North Korea ", "denied ", "it."], 0.2), "m", 0.3, True)
+    with pytest.raises(LLMError, match="did not finish within 0.3 s"):
+        list(slow.stream(messages))
