@@ -41,6 +41,7 @@ from assistant.store.embedding import (
 )
 from assistant.store.sentence_files import SentenceFiles
 from assistant.text import syntax
+from assistant.text.groups import GroupPlaces
 from assistant.text.instructions import strip_instructions
 from assistant.text.lexical import STOPWORDS
 from assistant.text.rarity import TermRarity
@@ -130,9 +131,11 @@ def build_answerers(settings: Settings, prompts: Prompts, embedder: Embedder,
                     sentence_vectors: SentenceVectors, sentence_tokens: SentenceTokens,
                     statistics: TermRarity, synonyms: SynonymMatcher,
                     confidence: ConfidenceModel | None = None,
-                    chooser: SentenceChooser | None = None) -> dict[AnswerMode, Answerer]:
+                    chooser: SentenceChooser | None = None,
+                    group_places: GroupPlaces | None = None) -> dict[AnswerMode, Answerer]:
     """One answerer per mode; the ``llm`` mode only when a model is configured.
-    ``confidence`` and ``chooser`` replace the fitted models (training fits new ones)."""
+    ``confidence`` and ``chooser`` replace the fitted models (training fits new ones);
+    ``group_places`` tells which places a nationality's word names (none, without it)."""
     exact = embedder.embed if settings.embedding_backend == EmbeddingBackend.ONNX_INT8 else None
     extractive = ExtractiveAnswerer(
         prompts, SupportScorer(statistics.idf, synonyms, exact, settings.min_support),
@@ -140,7 +143,8 @@ def build_answerers(settings: Settings, prompts: Prompts, embedder: Embedder,
         known_term=statistics.__contains__, confidence=confidence or ConfidenceModel.load(),
         chooser=chooser or SentenceChooser.load(), phrase_chooser=PhraseChooser.load(),
         min_support=settings.min_support,
-        max_sentences=settings.max_answer_sentences)
+        max_sentences=settings.max_answer_sentences,
+        **({"group_places": group_places.named_in} if group_places else {}))
     answerers: dict[AnswerMode, Answerer] = {AnswerMode.EXTRACTIVE: extractive}
     from assistant.answer.written.model import build_chat_model
 
@@ -165,7 +169,8 @@ class Assistant:
 
     def __init__(self, settings: Settings, prompts: Prompts, embedder: Embedder,
                  retriever: HybridRetriever, statistics: TermRarity, word_vectors: WordVectors,
-                 answerers: dict[AnswerMode, Answerer]) -> None:
+                 answerers: dict[AnswerMode, Answerer],
+                 group_places: GroupPlaces | None = None) -> None:
         self.settings = settings
         self.prompts = prompts
         self.embedder = embedder
@@ -173,6 +178,7 @@ class Assistant:
         self.statistics = statistics  # the corpus's words: rarity and spelling
         self.word_vectors = word_vectors
         self.answerers = answerers
+        self.group_places = group_places
 
     @classmethod
     def open(cls, corpus_dir: Path | str | None = None, index_dir: Path | str | None = None,
@@ -197,11 +203,14 @@ class Assistant:
         statistics = TermRarity.of_chunks(chunks)
         word_vectors = WordVectors(embedder)
         prompts = Prompts(settings.prompts_dir)
+        group_places = GroupPlaces.of_chunks(chunks, word_vectors)
         answerers = build_answerers(settings, prompts, embedder, store.sentence_vectors,
                                     store.sentence_tokens, statistics,
-                                    SynonymMatcher(word_vectors), confidence, chooser)
+                                    SynonymMatcher(word_vectors), confidence, chooser,
+                                    group_places)
         syntax.warm_up()  # the NLP pipeline parses each question: load it now
-        return cls(settings, prompts, embedder, retriever, statistics, word_vectors, answerers)
+        return cls(settings, prompts, embedder, retriever, statistics, word_vectors, answerers,
+                   group_places)
 
     @property
     def chunk_count(self) -> int:
@@ -216,6 +225,8 @@ class Assistant:
         while it starts up, so its first answer needs no extra model work). Returns how many
         words are now cached. The most common words first: a question most likely uses
         them."""
+        if self.group_places is not None:
+            self.group_places.warm_up()  # the places a nationality's word may name
         vocabulary = [w for w in self.statistics.common_words()
                       if w.isalpha() and w not in STOPWORDS]
         self.word_vectors.prefetch(vocabulary[:limit])

@@ -10,9 +10,10 @@ phrase, number and quote counts (``key_names``), since an invented one must be c
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 
 from assistant.text.lexical import STOPWORDS, stem, words
-from assistant.text.syntax import parse_question
+from assistant.text.syntax import Parse, parse_question
 
 # The entity types (the NLP pipeline's) that name something a question can hinge on; of a
 # date or time ("the same day", "March 2019") only its names and numbers count, since news
@@ -23,12 +24,15 @@ _NUMBER = re.compile(r"\b\d[\d,.]*\b")
 _QUOTED = re.compile(r"[\"“]([^\"”]+)[\"”]")
 
 
-def names_outside(question: str, text: str, names: list[str] | None = None) -> list[str]:
+def names_outside(question: str, text: str, names: list[str] | None = None,
+                  places: Mapping[str, Sequence[str]] | None = None) -> list[str]:
     """Names and numbers of the question (``names``, else ``key_names``) that ``text`` never
-    mentions."""
+    mentions, itself or (for a group's word, see ``groups``) by one of its ``places``."""
     present = {stem(w.replace(",", "")) for w in words(text)}
+    places = places or {}
     return [name for name in (key_names(question) if names is None else names)
-            if not mentions(name, present, text)]
+            if not mentions(name, present, text)
+            and not any(says_place(p, present, text) for p in places.get(name, ()))]
 
 
 def asked_names(question: str) -> list[str]:
@@ -42,16 +46,30 @@ def asked_names(question: str) -> list[str]:
         inside = [i for i, token in enumerate(parse.tokens)
                   if entity.start <= token.start < entity.end]
         if entity.label in _NAME_TYPES:
-            # "the 2022 World Cup" names the World Cup; its number is listed on its own
-            while inside and parse.tag(inside[0]) in ("DT", "CD"):
-                inside = inside[1:]
-            if inside:
-                names.append(question[parse.tokens[inside[0]].start:entity.end])
+            names.extend(_entity_name(question, parse, entity.end, inside))
         elif entity.label in ("DATE", "TIME"):  # of "March 2019", "Friday night": the names
             names.extend(parse.word(i) for i in inside if parse.tag(i) == "NNP")
     names.extend(_NUMBER.findall(question))
     names.extend(_QUOTED.findall(question))
     return list(dict.fromkeys(names))
+
+
+def asked_groups(question: str) -> list[str]:
+    """Of ``asked_names``, the nationalities and religious or political groups ("Polish",
+    "Americans"): the NLP pipeline's NORP entities."""
+    parse = parse_question(question)
+    return [name for entity in parse.entities if entity.label == "NORP"
+            for name in _entity_name(question, parse, entity.end,
+                                     [i for i, token in enumerate(parse.tokens)
+                                      if entity.start <= token.start < entity.end])]
+
+
+def _entity_name(question: str, parse: Parse, end: int, inside: list[int]) -> list[str]:
+    """The name an entity's words give: "the 2022 World Cup" names the World Cup (its number
+    is listed on its own)."""
+    while inside and parse.tag(inside[0]) in ("DT", "CD"):
+        inside = inside[1:]
+    return [question[parse.tokens[inside[0]].start:end]] if inside else []
 
 
 def subject_names(question: str, names: list[str]) -> list[str]:
@@ -79,6 +97,17 @@ def mentions(name: str, present: set[str], text: str) -> bool:
     name_terms = [stem(w.replace(",", "")) for w in words(name) if w not in STOPWORDS]
     return not name_terms or any(t in present or prefix_in(t, present) for t in name_terms) \
         or spelled_out(name, text)
+
+
+def says_place(place: str, present: set[str], text: str) -> bool:
+    """Whether ``text`` (whose word stems are ``present``) names ``place``: every word of it
+    ("Saudi Arabia", not just "Arabia"), or for an acronym ("US", "U.K."), the acronym or its
+    words in full."""
+    if re.fullmatch(r"(?:[A-Z]\.?){2,6}", place):
+        return bool(re.search(rf"(?<![\w.]){re.escape(place)}(?!\w)", text)) or \
+            spelled_out(place.replace(".", ""), text)
+    content = [stem(w) for w in words(place) if w not in STOPWORDS]
+    return bool(content) and all(t in present for t in content)
 
 
 def spelled_out(acronym: str, text: str) -> bool:

@@ -98,6 +98,17 @@ def test_a_name_is_found_by_its_words(assistant):
     assert "dangerous and highly concerning development" in result.citations[0].quote
 
 
+def test_a_nationality_is_said_by_its_country(assistant):
+    """The article never writes "American": its envoy is the "U.S. Ambassador"."""
+    result = ask(assistant, "What did the American envoy to the UN tell the Security Council?")
+    assert not result.refused
+    assert "dangerous and highly concerning development" in result.citations[0].quote
+    assert "Robert Wood" in result.citations[0].quote
+    # A nationality whose country the article never names is still refused.
+    assert ask(assistant,
+               "What did the British envoy to the UN tell the Security Council?").refused
+
+
 @pytest.mark.parametrize(
     "question",
     [

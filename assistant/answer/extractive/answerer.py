@@ -49,7 +49,14 @@ from assistant.prompts import Prompts
 from assistant.retrieval.followup import ResolvedQuestion, needs_context, resolve_followup
 from assistant.text.lexical import STOPWORDS, stem, terms, words
 from assistant.text.markers import marker
-from assistant.text.names import asked_names, mentions, names_outside, subject_names
+from assistant.text.names import (
+    asked_groups,
+    asked_names,
+    mentions,
+    names_outside,
+    says_place,
+    subject_names,
+)
 
 _REDUNDANT = 0.92
 _REFERS_BACK = re.compile(r"(?:The|This|These|That|Those|Such)\s+[a-z]|(?:He|She|It|They)\b")
@@ -62,7 +69,9 @@ class ExtractiveAnswerer:
                  sentence_vectors: SentenceVectors, sentence_tokens: SentenceTokens,
                  kinds: QuestionKinds, known_term: Callable[[str], bool],
                  confidence: ConfidenceModel, chooser: SentenceChooser,
-                 phrase_chooser: PhraseChooser, min_support: float, max_sentences: int) -> None:
+                 phrase_chooser: PhraseChooser, min_support: float, max_sentences: int,
+                 group_places: Callable[[str, str], Sequence[str]] =
+                 lambda group, text: ()) -> None:
         self.prompts = prompts
         self.kinds = kinds
         self.scorer = scorer
@@ -74,6 +83,9 @@ class ExtractiveAnswerer:
         self.phrase_chooser = phrase_chooser  # which typed phrase of a sentence answers
         self.min_support = min_support
         self.max_sentences = max_sentences
+        # Of the places a text says, those a nationality's word names ("Polish": Poland), see
+        # ``groups``.
+        self.group_places = group_places
 
     def refusal(self, name: str = "refusal", **values: str) -> Draft:
         return Draft(self.prompts.render(name, **values), None, True)
@@ -125,7 +137,8 @@ class ExtractiveAnswerer:
             list(evidence_sentences(retrieval.passages)), self.sentence_tokens)]
         if not candidates:
             return self.refusal()
-        missing = self._missing_names(resolved.question, candidates)
+        places = self._group_places(resolved.question, retrieval.passages)
+        missing = self._missing_names(resolved.question, candidates, places)
         kind = self.kinds.kind(resolved.question)
         noun = asked_noun(resolved.question)
         if kind == QuestionKind.OTHER and noun:
@@ -137,7 +150,7 @@ class ExtractiveAnswerer:
         # Of the articles retrieved, only those that name everything the question names
         # compete, when any does.
         names = asked_names(resolved.question)
-        naming = _naming_articles(resolved.question, retrieval.passages, names)
+        naming = _naming_articles(resolved.question, retrieval.passages, names, places)
         scored = [c for c in scored if c.passage.chunk.doc_id in naming] or scored
         giving = scored
         if kind in STRICT_KINDS:
@@ -169,7 +182,7 @@ class ExtractiveAnswerer:
         outside = names_outside(resolved.question,
                                 f"{chunk.title} {chunk.dateline} {chunk.text}",
                                 subject_names(resolved.question, names)
-                                if chunk.doc_id in naming else names)
+                                if chunk.doc_id in naming else names, places)
         unsaid = bool(predicate) and not self.scorer.says(standing.text, predicate,
                                                           resolved.question)
         signals = Signals(
@@ -244,15 +257,28 @@ class ExtractiveAnswerer:
             return None  # "spy agency" for "Which spy agency …?" repeats the question
         return text
 
-    def _missing_names(self, question: str, candidates: list[Candidate]) -> list[str]:
-        """Names and numbers the question hinges on that no evidence sentence contains and
-        the corpus does not know either."""
+    def _group_places(self, question: str,
+                      passages: Sequence[Passage]) -> dict[str, Sequence[str]]:
+        """For each nationality or group the question names ("the *Polish* president"), the
+        places of the retrieved passages it names (Poland): where it may be said by them."""
+        groups = asked_groups(question)
+        if not groups:
+            return {}
+        text = " ".join(dict.fromkeys(part for p in passages for part in (
+            p.chunk.title, p.chunk.dateline, p.chunk.text)))
+        return {group: self.group_places(group, text) for group in groups}
+
+    def _missing_names(self, question: str, candidates: list[Candidate],
+                       places: dict[str, Sequence[str]]) -> list[str]:
+        """Names and numbers the question hinges on that no evidence sentence contains (a
+        group's word, nor any of its ``places``) and the corpus does not know either."""
         datelines = dict.fromkeys(c.passage.chunk.dateline for c in candidates)
         text = " ".join([*(c.text for c in candidates), *datelines])
         evidence = {stem(w.replace(",", "")) for w in words(text)}
         missing = []
         for name in asked_names(question):
-            if not mentions(name, evidence, text):
+            if not mentions(name, evidence, text) and \
+                    not any(says_place(p, evidence, text) for p in places.get(name, ())):
                 name_terms = [stem(w.replace(",", "")) for w in words(name)
                               if w not in STOPWORDS]
                 if not all(self.known_term(t) for t in name_terms):
@@ -307,15 +333,17 @@ class ExtractiveAnswerer:
         return Draft(" ".join(parts), short_answer, False, tuple(citations))
 
 
-def _naming_articles(question: str, passages: Sequence[Passage], names: list[str]) -> set[str]:
+def _naming_articles(question: str, passages: Sequence[Passage], names: list[str],
+                     places: dict[str, Sequence[str]]) -> set[str]:
     """The articles (doc ids) whose title and retrieved passages hold every one of the
-    question's ``names`` ("… in Belgrade", "… the Air India Express plane …")."""
+    question's ``names`` ("… in Belgrade", "… the Air India Express plane …"), a group's
+    word or one of its ``places``."""
     articles: dict[str, list[str]] = {}
     for passage in passages:
         chunk = passage.chunk
         articles.setdefault(chunk.doc_id, [chunk.title, chunk.dateline]).append(chunk.text)
     return {doc for doc, texts in articles.items()
-            if not names_outside(question, " ".join(texts), names)}
+            if not names_outside(question, " ".join(texts), names, places)}
 
 
 def _neighbour_with_answer(best: Candidate, scored: list[Candidate],
