@@ -25,6 +25,7 @@ from assistant.answer.extractive.kinds import (
     QuestionKind,
     QuestionKinds,
     asked_noun,
+    asked_verb,
     described_name,
     named_noun,
     predicate_term,
@@ -95,19 +96,66 @@ class ExtractiveAnswerer:
         question of several parts is answered part by part (see ``parts``): a later part that
         leans on the first searches with it as context, and is answered from the article
         that answered the first when that article answers it too ("… and how many were
-        injured?" is about the same crash)."""
+        injured?" is about the same crash). A part left unanswered may still be answered by a
+        sentence quoted for another part (see ``_answer_by_quoted``)."""
         parts = question_parts(question.corrected)
         first = resolve_followup(parts[0], list(question.turns))
         if len(parts) == 1:
             yield self.answer(retrieve(first))
             return
-        drafts = [self.answer(retrieve(first))]
+        retrievals = [retrieve(first)]
+        drafts = [self.answer(retrievals[0])]
         said = tuple(dict.fromkeys(c.quote for c in drafts[0].citations))
         for part in parts[1:]:
             resolved = ResolvedQuestion(part, f"{parts[0]} {first.context}".strip(), said) \
                 if needs_context(part) else ResolvedQuestion(part)
-            drafts.append(self.answer(retrieve(resolved)))
+            retrievals.append(retrieve(resolved))
+            drafts.append(self.answer(retrievals[-1]))
+        for i, draft in enumerate(drafts):
+            others = [(r, d) for j, (r, d) in enumerate(zip(retrievals, drafts, strict=True))
+                      if j != i and not d.refused]
+            if draft.refused and others:
+                drafts[i] = self._answer_by_quoted(parts[i], others) or draft
         yield join_answers(parts, drafts, self.prompts)
+
+    def _answer_by_quoted(self, part: str, others: list[tuple[Retrieval, Draft]]
+                          ) -> Draft | None:
+        """A count, date or length of time that one part asks for, given by a sentence quoted
+        for another part of the same question, or None.
+
+        "How many people died in the hotel fire, and how many were rescued?": "At least
+        seventeen people died and 35 were rescued" answers both parts, but matches the first
+        too weakly to be chosen on its own words (it never says "hotel fire"). A quoted
+        sentence is about the question's story; it answers the part when it says the part's
+        verb ("died") and gives the part's kind of phrase (of the thing counted), one that no
+        other part's answer is, and its article names everything the part names.
+        """
+        kind = self.kinds.kind(part)
+        own = set(terms(part))
+        verb = asked_verb(part)
+        if kind not in STRICT_KINDS or not own or verb is None:
+            return None
+        quoted = {(c.doc_id, c.start) for _, draft in others for c in draft.citations}
+        taken = {d.short_answer for _, d in others if d.short_answer}
+        passages = list({p.chunk.chunk_id: p for r, _ in others for p in r.passages}.values())
+        naming = _naming_articles(part, passages, asked_names(part),
+                                  self._group_places(part, passages))
+        amount = self.kinds.wants_amount(part)
+        for evidence in with_parses([e for e in evidence_sentences(passages)
+                                     if (e.passage.chunk.doc_id, e.start) in quoted
+                                     and e.passage.chunk.doc_id in naming],
+                                    self.sentence_tokens):
+            candidate = Candidate(evidence)
+            parse = candidate.parse
+            if not any(parse.lemma(i).lower() == verb for i in range(len(parse))) and \
+                    not self.scorer.says(candidate.text, stem(verb), part):
+                continue
+            if not self.scorer.gives(kind, candidate, part, own, amount):
+                continue
+            short = self._short_answer(part, kind, candidate, own)
+            if short and short not in taken:
+                return self._compose([candidate], short)
+        return None
 
     def answer(self, retrieval: Retrieval) -> Draft:
         """The cited answer to what was retrieved for a question, or a refusal.

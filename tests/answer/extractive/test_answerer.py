@@ -53,6 +53,10 @@ ARTICLES = {
     "sergeant": ("Police sergeant shot",
                  "Sergeant Matt Ratana, 54, was shot in Croydon on Friday. Two people were "
                  "arrested."),
+    "hotel": ("Fire at a Delhi hotel",
+              "A fire broke out at the Arpit Palace hotel in Karol Bagh yesterday morning. "
+              "At least seventeen people died and 35 were rescued, according to officials. "
+              "The cause is under investigation."),
     "tribute": ("Tributes paid to Francis D'Souza",
                 "The former minister died on Thursday. He had advanced pancreatic cancer."),
 }
@@ -362,6 +366,31 @@ def test_a_part_the_coverage_does_not_answer_is_named_beside_the_answered_one():
     refused = PROMPTS.render("refusal_part", part="how many fishermen drowned in Busan?")
     assert draft.answer == f"{DENIAL} [1] {refused}" and not draft.refused
     assert_citations_resolve(draft)
+
+
+def test_a_part_is_answered_by_the_sentence_quoted_for_another_part():
+    first = "How many people died in the Karol Bagh hotel fire?"
+    # On its own words the sentence matches the first part too weakly ("hotel fire" is said
+    # only in the sentence before).
+    assert answerer().answer(retrieval(first, "hotel")).refused
+    question = "How many people died in the Karol Bagh hotel fire, and how many were rescued?"
+    [draft] = answerer().stream(Question(question, question),
+                                RecordingRetrieve(passages("hotel", "storm")))
+    quoted = "At least seventeen people died and 35 were rescued, according to officials."
+    assert draft.answer == f"{quoted} [1] 35 [1]"
+    assert draft.short_answer == "At least seventeen people; 35"
+    assert_citations_resolve(draft)
+
+
+def test_a_quoted_sentence_answers_no_part_whose_verb_it_does_not_say():
+    question = ("How many people were injured in the Karol Bagh hotel fire, and how many were "
+                "rescued?")
+    [draft] = answerer().stream(Question(question, question),
+                                RecordingRetrieve(passages("hotel", "storm")))
+    refused = PROMPTS.render(
+        "refusal_part", part="How many people were injured in the Karol Bagh hotel fire?")
+    assert draft.answer.startswith(refused)
+    assert draft.short_answer == "35"
 
 
 class PresetScorer(SupportScorer):
