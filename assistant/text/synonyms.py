@@ -54,3 +54,15 @@ class SynonymMatcher:
             found.append({term: float(best[row]) for row, term in enumerate(asked)
                           if best[row] >= self.threshold})
         return found
+
+    def said_for(self, asked: Sequence[str], text: str) -> list[str]:
+        """The words of ``text`` that say one of the words ``asked`` in other words (a close
+        synonym, not the word itself): "injured" for "hurt". Without word vectors, none."""
+        asked = [w for w in dict.fromkeys(asked) if w.isalpha() and w not in STOPWORDS]
+        own = {stem(w) for w in asked}
+        have = [w for w in content_words(text) if stem(w) not in own]
+        if self.word_vectors is None or not asked or not have:
+            return []
+        similarity = self.word_vectors(asked) @ self.word_vectors(have).T
+        return [w for w, best in zip(have, similarity.max(axis=0), strict=True)
+                if best >= self.threshold]

@@ -70,3 +70,14 @@ def test_content_words_are_distinct_alphabetic_non_stopwords_in_order():
     assert content_words("The Soldiers, the soldiers and 1,500 troops arrived in Russia’s "
                          "east.") == ["soldiers", "troops", "arrived", "russia", "east"]
     assert content_words("The of and it was") == []
+
+
+def test_the_words_of_a_text_that_say_an_asked_word_otherwise_are_found():
+    vectors = FakeWordVectors()
+    matcher = SynonymMatcher(vectors)
+    # "soldiers" says "troops" (0.8); "forces" is too far (0.6); "troops" itself is no synonym.
+    assert matcher.said_for(["troops"], "The troops and soldiers and forces arrived.") == \
+        ["soldiers"]
+    assert vectors.calls == [["troops"], ["soldiers", "forces", "arrived"]]
+    assert matcher.said_for(["the"], "The soldiers arrived.") == []  # no content word asked
+    assert SynonymMatcher(None).said_for(["troops"], "The soldiers arrived.") == []

@@ -58,6 +58,7 @@ from assistant.text.names import (
     says_place,
     subject_names,
 )
+from assistant.text.syntax import Parse
 
 _REDUNDANT = 0.92
 _REFERS_BACK = re.compile(r"(?:The|This|These|That|Those|Such)\s+[a-z]|(?:He|She|It|They)\b")
@@ -281,10 +282,14 @@ class ExtractiveAnswerer:
         name = described_name(question)
         noun = asked_noun(question)
         named = named_noun(question)
+        otherwise = self._said_otherwise(question, own, best.parse)
+        verbs = sorted({best.parse.lemma(i).lower() for i in range(len(best.parse))
+                        if best.parse.is_verb(i) and best.parse.word(i).lower() in otherwise})
         found = ((noun_name(best.parse, named) if named else None)
-                 or object_phrase(question, best.parse)
+                 or object_phrase(question, best.parse, verbs)
                  or (appositive(best.parse, name) if name else None)
-                 or (actor_phrase(question, best.parse) if kind == QuestionKind.WHO else None)
+                 or (actor_phrase(question, best.parse, verbs)
+                     if kind == QuestionKind.WHO else None)
                  or (headed_phrase(best.parse, noun) if noun else None)
                  or (measured_phrase(best.parse, noun)
                      if noun and kind in (QuestionKind.OTHER, QuestionKind.HOW_MANY) else None))
@@ -294,8 +299,11 @@ class ExtractiveAnswerer:
             answering = self.scorer.answering(kind, best.parse, question, own,
                                               self.kinds.wants_amount(question))
             # The question's own words, or the conversation's when it has none ("What did
-            # he say?"), are the words a phrase is measured against.
-            wanted = replace(Wanted.of(question), terms=frozenset(own))
+            # he say?"), and the sentence's words for them, are what a phrase is measured
+            # against.
+            wanted = Wanted.of(question)
+            wanted = replace(wanted, terms=frozenset(own | {stem(w) for w in otherwise}),
+                             verbs=wanted.verbs | set(verbs))
             found = self.phrase_chooser.best(best.parse, answering, wanted, kind.value) \
                 if answering else None
         if found is None:
@@ -315,6 +323,12 @@ class ExtractiveAnswerer:
         text = " ".join(dict.fromkeys(part for p in passages for part in (
             p.chunk.title, p.chunk.dateline, p.chunk.text)))
         return {group: self.group_places(group, text) for group in groups}
+
+    def _said_otherwise(self, question: str, own: set[str], sentence: Parse) -> set[str]:
+        """The sentence's words that say one of the question's words (``own``) in other words:
+        "injured" for "How many were hurt?", "selected" for "Who did he pick?"."""
+        return set(self.scorer.synonyms.said_for(
+            [w for w in words(question) if stem(w) in own], sentence.text))
 
     def _missing_names(self, question: str, candidates: list[Candidate],
                        places: dict[str, Sequence[str]]) -> list[str]:

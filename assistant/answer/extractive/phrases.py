@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.answer.extractive.kinds import (
@@ -154,28 +154,34 @@ def _proper(sentence: Parse, at: int) -> bool:
     return sentence.tag(at) in ("NNP", "NNPS")
 
 
-def object_phrase(question: str, sentence: Parse) -> Found | None:
+def object_phrase(question: str, sentence: Parse, otherwise: Sequence[str] = ()
+                  ) -> Found | None:
     """For "Whom did the ministry summon?": the object of that verb in the sentence ("the
-    Russian ambassador"), since the asked-about person is its object, not its subject."""
+    Russian ambassador"), since the asked-about person is its object, not its subject. When
+    the sentence does not say the verb, the verbs ``otherwise`` (lemmas that say it in other
+    words: "select" for "pick") are looked for instead."""
     verb = object_verb(question)
     if verb is None:
         return None
-    for at in sentence.find(verb):
+    for at in sentence.find(verb) or [i for lemma in otherwise for i in sentence.find(lemma)]:
         target = sentence.child(at, *OBJECTS)
         if target is not None and sentence.is_verb(at):
             return _phrase(sentence, target)
     return None
 
 
-def actor_phrase(question: str, sentence: Parse) -> Found | None:
+def actor_phrase(question: str, sentence: Parse, otherwise: Sequence[str] = ()
+                 ) -> Found | None:
     """Who did the asked action in the sentence: the agent of a passive ("made by one of
     North Korea's representatives"), the verb's subject ("However, North Korea has denied"),
     or, asked who says something the sentence does not say with the question's verb, the
-    source it is attributed to ("According to analysts")."""
+    source it is attributed to ("According to analysts"). The verbs ``otherwise`` (lemmas
+    that say the asked one in other words) stand for it where the sentence lacks it."""
     action = asked_action(question)
     if action is None:
         return None
-    verbs = [at for at in sentence.find(action) if sentence.is_verb(at)]
+    verbs = [at for at in sentence.find(action) if sentence.is_verb(at)] or \
+        [at for lemma in otherwise for at in sentence.find(lemma) if sentence.is_verb(at)]
     if verbs:
         return _actor(sentence, verbs[0])
     asked = parse_question(question)

@@ -205,6 +205,20 @@ def test_the_object_of_the_asked_verb():
     assert object_phrase("Who summoned the ambassador?", summoned) is None  # asks the subject
 
 
+def test_the_verbs_that_say_the_asked_one_otherwise_stand_for_it_when_it_is_absent():
+    selected = parsed("Carroll selected fellow teacher Amar Patel as his running mate.")
+    question = "Who did he pick as his running mate?"
+    assert object_phrase(question, selected) is None
+    assert object_phrase(question, selected, ["select"]).text == "fellow teacher Amar Patel"
+    dismissed = parsed("Judge Ann Lee dismissed the case on Friday.")
+    assert actor_phrase("Who threw out the case?", dismissed) is None
+    assert actor_phrase("Who threw out the case?", dismissed, ["dismiss"]).text == "Judge Ann Lee"
+    # The asked verb itself comes first: "summoned" is the object's verb, not "met".
+    both = parsed("The ministry met the envoy and summoned Russia’s ambassador.")
+    assert object_phrase("Whom did the ministry summon?", both, ["meet"]).text == \
+        "Russia’s ambassador"
+
+
 def test_a_sentence_opens_with_its_subject():
     def opening(sentence: str) -> str | None:
         found = opening_entity(parsed(sentence))
