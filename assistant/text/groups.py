@@ -57,28 +57,19 @@ def entity_texts(chunks: Iterable[Chunk], label: str) -> list[str]:
     or a trailing possessive ("Saudi Arabia's" is Saudi Arabia), most frequent first."""
     counts: dict[str, int] = {}
     for chunk in chunks:
-        spans = list(zip(chunk.sentences, _offsets(chunk), strict=True))
+        sentences = list(zip(chunk.sentences, chunk.sentence_texts(), strict=True))
         for entity in chunk.entities:
             if entity.label != label:
                 continue
-            for span, at in spans:
-                if span.start <= entity.start and entity.end <= span.end:
-                    text = chunk.text[at + entity.start - span.start: at + entity.end - span.start]
-                    text = _ARTICLE.sub("", _POSSESSIVE.sub("", text.strip())).strip()
-                    if text and any(c.isalpha() for c in text):
-                        counts[text] = counts.get(text, 0) + 1
-                    break
+            span, sentence = next(((span, text) for span, text in sentences
+                                   if entity.within(span)), (None, ""))
+            if span is None:
+                continue
+            text = sentence[entity.start - span.start:entity.end - span.start]
+            text = _ARTICLE.sub("", _POSSESSIVE.sub("", text.strip())).strip()
+            if text and any(c.isalpha() for c in text):
+                counts[text] = counts.get(text, 0) + 1
     return sorted(counts, key=lambda t: (-counts[t], t))
-
-
-def _offsets(chunk: Chunk) -> list[int]:
-    """Where each sentence of ``chunk`` starts in its text (see ``Chunk.sentence_texts``)."""
-    starts, cursor = [], 0
-    for span in chunk.sentences:
-        starts.append(cursor)
-        cursor += span.end - span.start
-        cursor += 2 if chunk.text.startswith("\n\n", cursor) else 1
-    return starts
 
 
 class GroupPlaces:
