@@ -101,6 +101,9 @@ def describe_failure(error: Exception, timeout_s: float) -> str:
 def build_chat_model(settings: Settings) -> ChatModel | None:
     """The configured model, or None when none is configured (extractive answers only)."""
     if settings.llm_base_url:
+        # The client loads its chat-completions code on first use, about a second on the
+        # target machine: load it now, not inside the first answer's deadline.
+        import openai.resources.chat.completions  # noqa: F401
         from llama_index.llms.openai_like import OpenAILike
 
         llm = OpenAILike(

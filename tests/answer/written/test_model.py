@@ -74,3 +74,19 @@ def test_the_streaming_deadline_counts_the_models_time_not_the_callers():
     slow = LlamaIndexChat(PacedLLM(["North Korea ", "denied ", "it."], 0.2), "m", 0.3, True)
     with pytest.raises(LLMError, match="did not finish within 0.3 s"):
         list(slow.stream(messages))
+
+
+def test_a_server_model_loads_its_client_code_when_built_not_in_the_first_answer():
+    """The first streamed answer's deadline must not pay for loading the client's code."""
+    import subprocess
+
+    code = ("import sys\n"
+            "from assistant.answer.written.model import build_chat_model\n"
+            "from assistant.settings import Settings\n"
+            "name = 'openai.resources.chat.completions'\n"
+            "assert name not in sys.modules\n"
+            "build_chat_model(Settings(llm_base_url='http://127.0.0.1:9/v1', llm_model='m'))\n"
+            "print(name in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.strip() == "True"
